@@ -1,0 +1,25 @@
+"""gan_lib: the small PyTorch library behind GAN Book.
+
+Importing it builds nothing, downloads nothing and touches no device; see the book's
+chapters for what each module teaches.
+"""
+from .checkpoint import CheckpointError, load_checkpoint, restore, resume, save_checkpoint
+from .data import DATASETS, TOY_DISTRIBUTIONS, DatasetNotFoundError, make_batches
+from .device import select_device
+from .history import History
+from .losses import LOSSES, GANLoss, get_loss
+from .models import ModelConfig, build_models
+from .optim import EMA, OPTIMIZERS
+from .penalties import PENALTIES, get_penalty, gradient_penalty, r1_penalty
+from .registry import Registry, UnknownNameError
+from .train import Trainer, TrainConfig, TrainingDivergedError, train_gan
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckpointError", "DATASETS", "DatasetNotFoundError", "EMA", "GANLoss", "History", "LOSSES",
+    "ModelConfig", "OPTIMIZERS", "PENALTIES", "Registry", "TOY_DISTRIBUTIONS", "Trainer", "TrainConfig",
+    "TrainingDivergedError", "UnknownNameError", "build_models", "get_loss", "get_penalty",
+    "gradient_penalty", "load_checkpoint", "make_batches", "r1_penalty", "restore", "resume",
+    "save_checkpoint", "select_device", "train_gan", "__version__",
+]

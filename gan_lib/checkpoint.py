@@ -1,0 +1,90 @@
+"""Checkpoints: the whole training state, written atomically, loaded safely.
+
+A checkpoint holds the models, optimisers, EMA, every random number generator, the data
+order, the step and the history, so `resume` continues a run exactly where it stopped:
+on the CPU, training k steps, saving, resuming and training to n gives bit-identical
+weights to training n steps straight through.
+
+Files are written to a temporary file in the same directory and renamed over the
+target (`os.replace` is atomic on POSIX and Windows), so an interrupted save never
+leaves a half-written checkpoint. Loading uses `torch.load(weights_only=True)`:
+a checkpoint cannot run code.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .train import Trainer, TrainConfig
+
+FORMAT = "gan_lib.checkpoint"
+VERSION = 1
+
+
+class CheckpointError(RuntimeError):
+    """The checkpoint is missing, corrupt, or belongs to another model; the message says which."""
+
+
+def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> Path:
+    """Write `trainer`'s full state to `path` atomically; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {"format": FORMAT, "version": VERSION, **trainer.state_dict()}
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict:
+    """Read a checkpoint file into a state dict, with clear errors for missing or corrupt files."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}; train first (python -m gan_lib train --out DIR) or fix the path")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for truncated or foreign files
+        raise CheckpointError(f"{path} is not a readable gan_lib checkpoint (corrupt or truncated?): {error}") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is a PyTorch file but not a gan_lib checkpoint (no '{FORMAT}' marker)")
+    if state.get("version") != VERSION:
+        raise CheckpointError(f"{path} has checkpoint version {state.get('version')}; this gan_lib reads version {VERSION}")
+    return state
+
+
+def restore(trainer: Trainer, state: dict, source: str = "checkpoint") -> None:
+    """Load `state` into `trainer`, turning architecture mismatches into a readable error."""
+    try:
+        trainer.load_state_dict(state)
+    except (RuntimeError, ValueError, KeyError) as error:
+        saved = state.get("config", {})
+        raise CheckpointError(
+            f"{source} does not fit this trainer: it was written for dataset={saved.get('dataset')!r}, "
+            f"latent_dim={saved.get('latent_dim')}, width={saved.get('width')}, conditional={saved.get('conditional')}, "
+            f"but the trainer has dataset={trainer.config.dataset!r}, latent_dim={trainer.config.latent_dim}, "
+            f"width={trainer.config.width}, conditional={trainer.config.conditional}. Build the trainer from the "
+            f"checkpoint's own config (gan_lib.resume) or train a new model. Details: {str(error).splitlines()[0]}"
+        ) from None
+
+
+def resume(path: str | os.PathLike, **overrides) -> Trainer:
+    """Rebuild the trainer a checkpoint was written by and restore its state.
+
+    `overrides` may change settings that do not alter the model, such as `steps` (to
+    train longer), `progress` or `device`.
+    """
+    state = load_checkpoint(path)
+    config = TrainConfig.from_dict({**state["config"], **overrides})
+    trainer = Trainer.from_config(config)
+    restore(trainer, state, source=str(path))
+    return trainer

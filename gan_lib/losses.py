@@ -1,0 +1,107 @@
+"""GAN losses as pure functions of the discriminator's logits (chapter 3).
+
+Every loss is a pair: what D minimises and what G minimises, both written on the raw
+output `logit` of D, never on probabilities, so nothing saturates numerically:
+    D(x) = sigmoid(logit),  -log D(x) = softplus(-logit),  -log(1 - D(x)) = softplus(logit).
+Each function returns the mean over the batch. Losses are registered by name in `LOSSES`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from .registry import Registry
+
+Tensor = torch.Tensor
+
+
+@dataclass(frozen=True)
+class GANLoss:
+    """The two players' objectives of one GAN formulation."""
+
+    name: str
+    discriminator_loss: Callable[[Tensor, Tensor], Tensor]  # (real_logits (B,), fake_logits (B,)) -> scalar
+    generator_loss: Callable[[Tensor], Tensor]  # fake_logits (B,) -> scalar
+    description: str
+
+
+LOSSES: Registry[GANLoss] = Registry("loss")
+
+
+def _register(name: str, description: str):
+    def wrap(pair):
+        d_loss, g_loss = pair()
+        return LOSSES.register(name)(GANLoss(name, d_loss, g_loss, description))
+    return wrap
+
+
+def bce_discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """Eq. (3.2): D maximises V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], i.e. minimises
+    E[softplus(-real_logit)] + E[softplus(fake_logit)], the binary cross-entropy of
+    labelling real data 1 and generated data 0."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def minimax_generator_loss(fake_logits: Tensor) -> Tensor:
+    """Eq. (3.3), the saturating loss: G minimises E[log(1 - D(G(z)))] = E[-softplus(fake_logit)].
+    Its gradient vanishes when D confidently rejects the fakes (D(G(z)) -> 0)."""
+    return -F.softplus(fake_logits).mean()
+
+
+def non_saturating_generator_loss(fake_logits: Tensor) -> Tensor:
+    """Eq. (3.4), the non-saturating loss: G minimises E[-log D(G(z))] = E[softplus(-fake_logit)].
+    Same fixed point as eq. (3.3), strong gradients early in training."""
+    return F.softplus(-fake_logits).mean()
+
+
+@_register("minimax", "original saturating minimax game (Goodfellow et al., 2014)")
+def _minimax():
+    return bce_discriminator_loss, minimax_generator_loss
+
+
+@_register("non-saturating", "minimax D, -log D(G(z)) for G (Goodfellow et al., 2014, sec. 3)")
+def _non_saturating():
+    return bce_discriminator_loss, non_saturating_generator_loss
+
+
+@_register("least-squares", "LSGAN with targets a=0, b=1, c=1 (Mao et al., 2017)")
+def _least_squares():
+    def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        # min_D 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2], D's raw output as the score.
+        return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+
+    def g_loss(fake_logits: Tensor) -> Tensor:
+        # min_G 1/2 E[(D(G(z)) - 1)^2]
+        return 0.5 * ((fake_logits - 1) ** 2).mean()
+    return d_loss, g_loss
+
+
+@_register("hinge", "hinge loss for D, -D(G(z)) for G (Lim & Ye, 2017; Miyato et al., 2018)")
+def _hinge():
+    def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        # min_D E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+    def g_loss(fake_logits: Tensor) -> Tensor:
+        return -fake_logits.mean()
+    return d_loss, g_loss
+
+
+@_register("wasserstein", "critic estimates the Wasserstein-1 distance (Arjovsky et al., 2017); "
+                          "needs a Lipschitz constraint: weight clipping, WGAN-GP or spectral norm")
+def _wasserstein():
+    def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        # The critic maximises E[f(x)] - E[f(G(z))]: minimise the negative.
+        return fake_logits.mean() - real_logits.mean()
+
+    def g_loss(fake_logits: Tensor) -> Tensor:
+        return -fake_logits.mean()
+    return d_loss, g_loss
+
+
+def get_loss(name: str) -> GANLoss:
+    """The registered loss called `name`; an unknown name lists the valid ones."""
+    return LOSSES.get(name)

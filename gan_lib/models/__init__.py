@@ -1,0 +1,58 @@
+"""Generator and discriminator networks; `build_models` picks the right pair for a dataset."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .init import dcgan_init
+from .mlp import MLPDiscriminator, MLPGenerator
+
+IMAGE_SHAPES = {"digits": (1, 8, 8), "fashion-mnist": (1, 28, 28)}
+
+
+@dataclass
+class ModelConfig:
+    """Architecture choices; `None` means 'the dataset's default' (given in brackets)."""
+
+    latent_dim: int | None = None  # size of z [2 for toy data, 32 for digits, 64 for Fashion-MNIST]
+    width: int | None = None  # hidden units (MLP) or base channels (DCGAN) [128 / 32 / 64]
+    depth: int = 3  # hidden layers of each MLP; DCGANs have a fixed depth
+    spectral_norm: bool = False  # spectral normalisation on every layer of D (Miyato et al., 2018)
+    d_batch_norm: bool = True  # batch norm in the DCGAN D (dropped under spectral norm or WGAN-GP)
+    num_classes: int = 0  # > 0: class-conditional G and D
+
+
+def default_model_config(dataset: str, **overrides) -> ModelConfig:
+    config = ModelConfig(**overrides)
+    toy = dataset not in IMAGE_SHAPES
+    if config.latent_dim is None:
+        config.latent_dim = 2 if toy else {"digits": 32, "fashion-mnist": 64}[dataset]
+    if config.width is None:
+        config.width = 128 if toy else {"digits": 32, "fashion-mnist": 64}[dataset]
+    return config
+
+
+def build_models(dataset: str, config: ModelConfig | None = None) -> tuple[nn.Module, nn.Module]:
+    """The (generator, discriminator) pair for `dataset`: an MLP pair for toy data, DCGANs for images."""
+    config = default_model_config(dataset, **(vars(config) if config else {}))
+    if dataset in IMAGE_SHAPES:
+        channels, size, _ = IMAGE_SHAPES[dataset]
+        generator = DCGANGenerator(config.latent_dim, channels, size, config.width, config.num_classes)
+        discriminator = DCGANDiscriminator(channels, size, config.width, config.d_batch_norm,
+                                           config.spectral_norm, config.num_classes)
+        generator.apply(dcgan_init)
+        discriminator.apply(dcgan_init)
+    else:
+        if config.num_classes:
+            raise ValueError(f"the toy dataset {dataset!r} has no classes; set num_classes=0")
+        # PyTorch's default (Kaiming-uniform) initialisation: N(0, 0.02) starts a deep MLP
+        # with a near-constant output, which slows the toy experiments down.
+        generator = MLPGenerator(config.latent_dim, 2, config.width, config.depth)
+        discriminator = MLPDiscriminator(2, config.width, config.depth, config.spectral_norm)
+    return generator, discriminator
+
+
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "IMAGE_SHAPES", "MLPDiscriminator", "MLPGenerator",
+           "ModelConfig", "build_models", "dcgan_init", "default_model_config"]

@@ -1,0 +1,337 @@
+"""The GAN trainer: alternating discriminator and generator updates (chapter 3, Algorithm 1).
+
+The trainer knows nothing about architectures: it takes any generator G(z, labels) and
+discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch stream.
+`Trainer.from_config(TrainConfig(...))` builds all of them from names.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict, dataclass, field, fields
+from typing import Callable, Iterable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .data import is_toy, make_batches
+from .device import autocast, autocast_dtype, select_device
+from .history import History
+from .losses import get_loss
+from .models import ModelConfig, build_models
+from .optim import EMA, OPTIMIZERS, make_optimizer
+from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run. Defaults suit the 2D toy data; override by keyword."""
+
+    dataset: str = "ring"  # ring, grid, spiral, gaussian, digits or fashion-mnist
+    loss: str = "non-saturating"  # a name in gan_lib.LOSSES
+    penalty: str = "none"  # none, wgan-gp or r1
+    penalty_weight: float | None = None  # lambda / gamma; None: 10 for both penalties
+    steps: int = 2000  # generator updates
+    batch_size: int = 256  # examples per batch, real and generated
+    n_critic: int = 1  # discriminator updates per generator update (k in Algorithm 1)
+    lr_g: float = 2e-4  # generator learning rate
+    lr_d: float = 2e-4  # discriminator learning rate (TTUR: may differ from lr_g)
+    optimizer: str = "adam"  # adam, sgd or rmsprop
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 as in DCGAN
+    grad_clip: float | None = None  # clip each network's gradient norm to this value
+    weight_clip: float | None = None  # clip D's weights to [-c, c] (weight-clipped WGAN; c = 0.01)
+    ema_decay: float | None = None  # keep an exponential moving average of G with this decay
+    latent_dim: int | None = None  # size of z; None: the dataset's default
+    width: int | None = None  # hidden units / base channels; None: the dataset's default
+    depth: int = 3  # hidden layers of the toy MLPs
+    spectral_norm: bool = False  # spectral normalisation on D
+    conditional: bool = False  # class-conditional G and D (image datasets)
+    seed: int = 0  # seeds models, noise and data order
+    device: str = "auto"  # auto (CUDA, MPS, CPU), cpu, cuda or mps
+    mixed_precision: bool | str = "auto"  # bfloat16 autocast on CUDA; float32 elsewhere
+    log_every: int = 10  # record a History row (and sync with the device) every this many steps
+    progress: bool = True  # show a tqdm progress bar
+    data_root: str | None = None  # where to look for (or download) Fashion-MNIST
+    download: bool = False  # allow torchvision to download Fashion-MNIST into data_root
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "n_critic", "log_every", "depth"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("lr_g", "lr_d"):
+            if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
+                raise ValueError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
+        for name in ("grad_clip", "weight_clip"):
+            if getattr(self, name) is not None and not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive or None, got {getattr(self, name)!r}")
+        get_loss(self.loss), get_penalty(self.penalty), OPTIMIZERS.get(self.optimizer)  # name checks
+        is_toy(self.dataset)
+        self.betas = tuple(self.betas)
+
+    @property
+    def weight_of_penalty(self) -> float:
+        return DEFAULT_PENALTY_WEIGHTS[self.penalty] if self.penalty_weight is None else self.penalty_weight
+
+    def model_config(self) -> ModelConfig:
+        num_classes = 10 if self.conditional else 0
+        batch_norm = not (self.spectral_norm or self.penalty != "none")
+        return ModelConfig(self.latent_dim, self.width, self.depth, self.spectral_norm, batch_norm, num_classes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+class TrainingDivergedError(RuntimeError):
+    """A loss became NaN or infinite; the message names the step and what to try."""
+
+
+def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    return model(x) if labels is None else model(x, labels)
+
+
+def _grad_norm(model: nn.Module, clip: float | None) -> torch.Tensor:
+    params = [p for p in model.parameters() if p.grad is not None]
+    return torch.nn.utils.clip_grad_norm_(params, clip if clip is not None else math.inf, foreach=True)
+
+
+class Trainer:
+    """Trains `generator` against `discriminator` on `batches` as `config` says.
+
+    `trainer.fit()` runs until `config.steps` generator updates are done (so a resumed
+    trainer continues where it stopped); `trainer.train(n)` runs `n` more.
+    """
+
+    def __init__(self, config: TrainConfig, generator: nn.Module, discriminator: nn.Module, batches):
+        self.config = config
+        self.device = select_device(config.device)
+        self.amp_dtype = autocast_dtype(self.device, config.mixed_precision)
+        self.generator = generator.to(self.device)
+        self.discriminator = discriminator.to(self.device)
+        self.batches = batches
+        self.loss = get_loss(config.loss)
+        self.penalty = get_penalty(config.penalty)
+        self.opt_g = make_optimizer(config.optimizer, self.generator.parameters(), config.lr_g, config.betas)
+        self.opt_d = make_optimizer(config.optimizer, self.discriminator.parameters(), config.lr_d, config.betas)
+        self.ema = EMA(self.generator, config.ema_decay) if config.ema_decay else None
+        self.rng = torch.Generator(device=self.device)  # noise z, fake labels, penalty alphas
+        self.rng.manual_seed(config.seed + 1)
+        self.step = 0
+        self.history = History()
+        self._stop_requested = False
+
+    @classmethod
+    def from_config(cls, config: TrainConfig, **overrides) -> "Trainer":
+        """Build models (seeded by `config.seed`) and the data stream from names in `config`."""
+        if overrides:
+            config = TrainConfig.from_dict({**config.to_dict(), **overrides})
+        torch.manual_seed(config.seed)
+        generator, discriminator = build_models(config.dataset, config.model_config())
+        device = select_device(config.device)
+        batches = make_batches(config.dataset, config.batch_size, device, config.seed,
+                               root=config.data_root, download=config.download, conditional=config.conditional)
+        if batches.sample_shape != tuple(generator.output_shape):
+            raise ValueError(f"generator makes {generator.output_shape} samples but {config.dataset} has {batches.sample_shape}")
+        return cls(config, generator, discriminator, batches)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.generator.latent_dim
+
+    @property
+    def num_classes(self) -> int:
+        return getattr(self.generator, "num_classes", 0)
+
+    def noise(self, n: int, rng: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """z ~ N(0, I) of shape (n, latent_dim), and uniform class labels (n,) for conditional models."""
+        rng = rng or self.rng
+        z = torch.randn(n, self.latent_dim, generator=rng, device=self.device)
+        labels = torch.randint(self.num_classes, (n,), generator=rng, device=self.device) if self.num_classes else None
+        return z, labels
+
+    def discriminator_step(self) -> dict[str, torch.Tensor]:
+        """Update D: minimise its loss on a real and a generated batch (eq. 3.2 for the BCE losses),
+        plus the weighted penalty. G is held fixed (its output is computed without a graph)."""
+        config = self.config
+        real, real_labels = self.batches.next_batch()
+        real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
+        z, fake_labels = self.noise(len(real))
+        with torch.no_grad(), autocast(self.device, self.amp_dtype):
+            fake = _call(self.generator, z, fake_labels)
+        with autocast(self.device, self.amp_dtype):
+            real_logits = _call(self.discriminator, real, real_labels).float()
+            fake_logits = _call(self.discriminator, fake, fake_labels).float()
+            d_loss = self.loss.discriminator_loss(real_logits, fake_logits)
+            penalty = self.penalty(self.discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
+                if config.penalty != "none" else d_loss.new_zeros(())
+        total = d_loss + config.weight_of_penalty * penalty
+        self.opt_d.zero_grad(set_to_none=True)
+        total.backward()
+        grad_norm = _grad_norm(self.discriminator, config.grad_clip) if self._logging_step() or config.grad_clip else None
+        self.opt_d.step()
+        if config.weight_clip is not None:
+            with torch.no_grad():
+                for parameter in self.discriminator.parameters():
+                    parameter.clamp_(-config.weight_clip, config.weight_clip)
+        return {"d_loss": total.detach(), "penalty": penalty.detach(), "d_grad_norm": grad_norm,
+                "d_real": torch.sigmoid(real_logits.detach()).mean(), "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
+
+    def generator_step(self) -> dict[str, torch.Tensor]:
+        """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""
+        z, labels = self.noise(self.config.batch_size)
+        self.discriminator.requires_grad_(False)  # no gradients for D's weights: saves a third of the backward
+        with autocast(self.device, self.amp_dtype):
+            fake_logits = _call(self.discriminator, _call(self.generator, z, labels), labels).float()
+            g_loss = self.loss.generator_loss(fake_logits)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.discriminator.requires_grad_(True)
+        grad_norm = _grad_norm(self.generator, self.config.grad_clip) if self._logging_step() or self.config.grad_clip else None
+        self.opt_g.step()
+        if self.ema is not None:
+            self.ema.update(self.generator)
+        return {"g_loss": g_loss.detach(), "g_grad_norm": grad_norm}
+
+    def _logging_step(self) -> bool:
+        step = self.step + 1  # the step being taken; the first and the last step of a run are always logged
+        return step % self.config.log_every == 0 or step == 1 or step == self.config.steps
+
+    def train_step(self) -> None:
+        """One iteration of Algorithm 1: `n_critic` D updates, then one G update."""
+        self.generator.train()
+        self.discriminator.train()
+        for _ in range(self.config.n_critic):
+            d_stats = self.discriminator_step()
+        g_stats = self.generator_step()
+        if self._logging_step():
+            row = {**d_stats, **g_stats}
+            self.history.append(step=self.step + 1, **{k: float(v) for k, v in row.items()})
+            if not self.history.is_finite():
+                raise TrainingDivergedError(
+                    f"training diverged at step {self.step + 1}: d_loss={row['d_loss']:.4g}, g_loss={row['g_loss']:.4g}. "
+                    "Try smaller learning rates, a gradient penalty or spectral norm, or grad_clip.")
+        self.step += 1
+
+    def request_stop(self) -> None:
+        """Ask a running `train`/`fit` to stop after the current step (used by callbacks and widgets)."""
+        self._stop_requested = True
+
+    def train(self, steps: int, callbacks: Iterable[Callable[["Trainer"], None]] = ()) -> History:
+        """Run `steps` more generator updates, calling each callback as `callback(trainer)` after every step."""
+        if not isinstance(steps, int) or steps <= 0:
+            raise ValueError(f"steps must be a positive integer, got {steps!r}")
+        callbacks = list(callbacks)
+        self._stop_requested = False
+        bar = tqdm(total=steps, desc=f"{self.config.dataset} {self.config.loss}", disable=not self.config.progress,
+                   leave=False)
+        try:
+            for _ in range(steps):
+                self.train_step()
+                bar.update(1)
+                if self.step % self.config.log_every == 0 and len(self.history):
+                    last = self.history.last()
+                    bar.set_postfix(d_loss=f"{last['d_loss']:.3f}", g_loss=f"{last['g_loss']:.3f}", refresh=False)
+                for callback in callbacks:
+                    callback(self)
+                if self._stop_requested:
+                    break
+        finally:
+            bar.close()
+        return self.history
+
+    def fit(self, callbacks: Iterable[Callable[["Trainer"], None]] = ()) -> History:
+        """Train until `config.steps` generator updates are done in total."""
+        remaining = self.config.steps - self.step
+        return self.train(remaining, callbacks) if remaining > 0 else self.history
+
+    @torch.no_grad()
+    def sample(self, n: int, labels: torch.Tensor | None = None, seed: int = 0, use_ema: bool = True) -> torch.Tensor:
+        """`n` generated samples on the CPU, from a fixed noise seed (training's random stream is untouched).
+        Uses the EMA generator when there is one and `use_ema`; batch norm in eval mode."""
+        generator = self.ema.model if (self.ema is not None and use_ema) else self.generator
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(seed)
+        z, random_labels = self.noise(n, rng)
+        if labels is not None:
+            labels = torch.as_tensor(labels, device=self.device).long().expand(n)
+        was_training = generator.training
+        generator.eval()
+        with autocast(self.device, self.amp_dtype):
+            out = _call(generator, z, labels if labels is not None else random_labels).float().cpu()
+        generator.train(was_training)
+        return out
+
+    # --- state for checkpoints (see gan_lib.checkpoint) -------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "config": self.config.to_dict(),
+            "step": self.step,
+            "history": self.history.to_dict(),
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "ema": None if self.ema is None else self.ema.model.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng": {
+                "trainer": self.rng.get_state(),
+                "torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                "numpy": _numpy_state(),
+                "python": _python_state(),
+            },
+            "data": self.batches.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        if (state["ema"] is None) != (self.ema is None):
+            raise ValueError("checkpoint and trainer disagree on ema_decay (one keeps an EMA of G, the other does not)")
+        if self.ema is not None:
+            self.ema.model.load_state_dict(state["ema"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.rng.set_state(state["rng"]["trainer"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if torch.cuda.is_available() and state["rng"]["cuda"]:
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        np.random.set_state(_numpy_unpack(state["rng"]["numpy"]))
+        random.setstate(_python_unpack(state["rng"]["python"]))
+        self.batches.load_state_dict(state["data"])
+        self.history = History(state["history"])
+        self.step = int(state["step"])
+
+
+# numpy's and Python's RNG states as plain lists and tensors, which torch.load(weights_only=True) accepts.
+def _numpy_state() -> dict:
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+            "has_gauss": int(has_gauss), "cached": float(cached)}
+
+
+def _numpy_unpack(state: dict):
+    return (state["kind"], state["keys"].numpy().astype(np.uint32), state["pos"], state["has_gauss"], state["cached"])
+
+
+def _python_state() -> dict:
+    version, internal, gauss = random.getstate()
+    return {"version": version, "internal": list(internal), "gauss": gauss}
+
+
+def _python_unpack(state: dict):
+    return (state["version"], tuple(state["internal"]), state["gauss"])
+
+
+def train_gan(config: TrainConfig | None = None, **overrides) -> Trainer:
+    """Build a trainer from `config` plus keyword overrides and fit it: `train_gan(dataset="grid", steps=500)`."""
+    config = TrainConfig.from_dict({**(config or TrainConfig()).to_dict(), **overrides})
+    trainer = Trainer.from_config(config)
+    trainer.fit()
+    return trainer

@@ -1,0 +1,72 @@
+import pytest
+import torch
+
+from gan_lib import CheckpointError, Trainer, TrainConfig, load_checkpoint, restore, resume, save_checkpoint
+
+
+def config(**overrides):
+    values = dict(dataset="digits", steps=12, batch_size=32, width=8, progress=False, device="cpu", log_every=2,
+                  ema_decay=0.9)
+    return TrainConfig(**{**values, **overrides})
+
+
+def state_tensors(trainer):
+    return [t.clone() for t in (*trainer.generator.state_dict().values(), *trainer.discriminator.state_dict().values())]
+
+
+def test_resume_gives_exactly_the_same_result(tmp_path):
+    straight = Trainer.from_config(config())
+    straight.fit()
+
+    first = Trainer.from_config(config())
+    first.train(5)
+    save_checkpoint(first, tmp_path / "ckpt.pt")
+    del first
+    torch.manual_seed(1234)  # disturb the global RNG: resume must restore it
+    resumed = resume(tmp_path / "ckpt.pt")
+    assert resumed.step == 5
+    resumed.fit()
+
+    for a, b in zip(state_tensors(straight), state_tensors(resumed)):
+        assert torch.equal(a, b)
+    assert straight.history.to_dict() == resumed.history.to_dict()
+    assert torch.equal(straight.sample(8), resumed.sample(8))
+
+
+def test_checkpoint_is_written_atomically(tmp_path, monkeypatch):
+    trainer = Trainer.from_config(config(steps=2))
+    path = save_checkpoint(trainer, tmp_path / "ckpt.pt")
+    good = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", fail)
+    trainer.train(1)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(trainer, path)
+    assert path.read_bytes() == good  # the old checkpoint survives a failed write
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]  # no temporary files left
+
+
+def test_missing_corrupt_and_foreign_checkpoints(tmp_path):
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "nothing.pt")
+    (tmp_path / "corrupt.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        load_checkpoint(tmp_path / "corrupt.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
+    with pytest.raises(CheckpointError, match="not a gan_lib checkpoint"):
+        load_checkpoint(tmp_path / "foreign.pt")
+    trainer = Trainer.from_config(config(steps=1))
+    path = save_checkpoint(trainer, tmp_path / "ok.pt")
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_from_another_model_is_refused_clearly(tmp_path):
+    path = save_checkpoint(Trainer.from_config(config(width=8)), tmp_path / "small.pt")
+    other = Trainer.from_config(config(width=16))
+    with pytest.raises(CheckpointError, match="does not fit this trainer.*width=8.*width=16"):
+        restore(other, load_checkpoint(path), source=str(path))

@@ -1,0 +1,147 @@
+import pytest
+import torch
+
+import gan_lib
+from gan_lib import TrainConfig, Trainer, UnknownNameError
+from gan_lib.metrics import mode_coverage
+from gan_lib.models import MLPDiscriminator
+
+from .conftest import rng
+
+
+def small(**overrides) -> TrainConfig:
+    values = dict(dataset="ring", steps=30, batch_size=64, width=32, progress=False, device="cpu", log_every=5)
+    return TrainConfig(**{**values, **overrides})
+
+
+def parameters(module):
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+def test_same_seed_same_result_and_other_seed_differs():
+    a, b, c = (Trainer.from_config(small(seed=s)) for s in (0, 0, 1))
+    for trainer in (a, b, c):
+        trainer.fit()
+    assert torch.equal(parameters(a.generator), parameters(b.generator))
+    assert a.history.to_dict() == b.history.to_dict()
+    assert not torch.equal(parameters(a.generator), parameters(c.generator))
+
+
+def test_ring_gan_recovers_at_least_seven_of_eight_modes():
+    # A real training run: 1,500 steps of the default non-saturating GAN (about 6 s on 2 CPU cores).
+    trainer = Trainer.from_config(TrainConfig(dataset="ring", steps=1500, seed=0, device="cpu", progress=False))
+    trainer.fit()
+    coverage = mode_coverage(trainer.sample(2500), gan_lib.TOY_DISTRIBUTIONS.get("ring")())
+    assert coverage.modes_captured >= 7, coverage
+
+
+def test_optimal_discriminator_is_recovered_on_a_1d_problem():
+    # Eq. (3.5): for a fixed generator, the best D is p_data / (p_data + p_g).
+    # p_data = N(1, 0.5^2), p_g = N(-1, 1): both known, so D* is known in closed form.
+    torch.manual_seed(0)
+    data, model = torch.distributions.Normal(1.0, 0.5), torch.distributions.Normal(-1.0, 1.0)
+    discriminator = MLPDiscriminator(input_dim=1, hidden=64, depth=2)
+    optimizer = torch.optim.Adam(discriminator.parameters(), lr=3e-3)
+    loss = gan_lib.get_loss("minimax")
+    g = rng(0)
+    for _ in range(1500):
+        real = 1.0 + 0.5 * torch.randn(512, 1, generator=g)
+        fake = -1.0 + torch.randn(512, 1, generator=g)
+        optimizer.zero_grad()
+        loss.discriminator_loss(discriminator(real), discriminator(fake)).backward()
+        optimizer.step()
+    x = torch.linspace(-2.0, 2.0, 81).unsqueeze(1)
+    p_data, p_g = data.log_prob(x).exp(), model.log_prob(x).exp()
+    optimal = (p_data / (p_data + p_g)).squeeze(1)
+    with torch.no_grad():
+        learned = torch.sigmoid(discriminator(x))
+    assert (learned - optimal).abs().max() < 0.06
+
+
+def test_n_critic_and_history():
+    trainer = Trainer.from_config(small(steps=10, n_critic=3, log_every=5))
+    calls = []
+    original = trainer.discriminator_step
+    trainer.discriminator_step = lambda: calls.append(1) or original()
+    trainer.fit()
+    assert len(calls) == 30
+    assert trainer.history["step"] == [1.0, 5.0, 10.0]
+    assert all(0 <= v <= 1 for v in trainer.history["d_real"])
+
+
+def test_weight_clipping_and_gradient_clipping():
+    trainer = Trainer.from_config(small(loss="wasserstein", weight_clip=0.01, optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5))
+    trainer.fit()
+    assert max(p.abs().max().item() for p in trainer.discriminator.parameters()) <= 0.01 + 1e-9
+    clipped = Trainer.from_config(small(grad_clip=1e-3, lr_g=1.0, lr_d=1.0, optimizer="sgd", steps=1))
+    before = parameters(clipped.generator)
+    clipped.fit()
+    assert (parameters(clipped.generator) - before).norm() <= 1e-3 + 1e-6  # step = lr * clipped grad
+
+
+@pytest.mark.parametrize("loss,penalty", [("wasserstein", "wgan-gp"), ("non-saturating", "r1"),
+                                          ("hinge", "none"), ("least-squares", "none"), ("minimax", "none")])
+def test_every_loss_and_penalty_trains_on_images(loss, penalty):
+    trainer = Trainer.from_config(small(dataset="digits", loss=loss, penalty=penalty, steps=3, batch_size=16, width=8))
+    trainer.fit()
+    assert trainer.history.is_finite()
+    assert trainer.sample(4).shape == (4, 1, 8, 8)
+
+
+def test_ema_generator_lags_the_trained_one():
+    trainer = Trainer.from_config(small(ema_decay=0.9))
+    trainer.fit()
+    assert not torch.equal(parameters(trainer.ema.model), parameters(trainer.generator))
+    assert not torch.equal(trainer.sample(8, use_ema=True), trainer.sample(8, use_ema=False))
+
+
+def test_sampling_does_not_disturb_training():
+    a, b = Trainer.from_config(small()), Trainer.from_config(small())
+    a.train(10)
+    a.sample(100)
+    a.train(10)
+    b.train(20)
+    assert torch.equal(parameters(a.generator), parameters(b.generator))
+
+
+def test_conditional_training_samples_requested_class():
+    trainer = Trainer.from_config(small(dataset="digits", conditional=True, steps=2, batch_size=16, width=8))
+    trainer.fit()
+    assert trainer.sample(5, labels=3).shape == (5, 1, 8, 8)
+
+
+def test_stop_request_from_a_callback():
+    trainer = Trainer.from_config(small(steps=100))
+    trainer.fit(callbacks=[lambda t: t.request_stop() if t.step == 7 else None])
+    assert trainer.step == 7
+
+
+def test_divergence_is_reported():
+    trainer = Trainer.from_config(small(steps=5, log_every=1))
+    with torch.no_grad():
+        for p in trainer.discriminator.parameters():
+            p.fill_(float("nan"))
+    with pytest.raises(gan_lib.TrainingDivergedError, match="diverged at step 1"):
+        trainer.fit()
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("loss", "bce", "unknown loss 'bce'; choose one of: hinge, least-squares"),
+    ("penalty", "gp", "unknown penalty"),
+    ("optimizer", "adamw", "unknown optimizer 'adamw'; choose one of: adam, rmsprop, sgd"),
+    ("dataset", "mnist", "unknown dataset 'mnist'"),
+    ("steps", 0, "steps must be a positive integer"),
+    ("batch_size", -1, "batch_size must be a positive integer"),
+    ("lr_g", 0.0, "lr_g \\(learning rate\\) must be positive"),
+    ("lr_d", -1e-3, "lr_d \\(learning rate\\) must be positive"),
+])
+def test_bad_config_values_name_the_problem(field, value, message):
+    with pytest.raises((ValueError, UnknownNameError), match=message):
+        small(**{field: value})
+
+
+def test_cuda_request_without_cuda_is_explained():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        Trainer.from_config(small(device="cuda"))

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Make Fashion-MNIST available: Debian's package when apt can install it, else torchvision's
+# download into ./data when the network allows, else a message saying how to get it.
+set -u
+PY=${1:-python3}
+SYSTEM_DIR=/usr/share/datasets/fashion-mnist
+have_files() { [ -f "$1/train-images-idx3-ubyte.gz" ] || [ -f "$1/FashionMNIST/raw/train-images-idx3-ubyte" ]; }
+
+if have_files "$SYSTEM_DIR" || have_files "${GAN_LIB_DATA:-/nonexistent}" || have_files data; then
+  exit 0
+fi
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "Installing Fashion-MNIST from Debian (dataset-fashion-mnist)..."
+  export DEBIAN_FRONTEND=noninteractive
+  if apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
+     || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; }; then
+    have_files "$SYSTEM_DIR" && exit 0
+  fi
+fi
+echo "Debian's dataset-fashion-mnist is not available; trying torchvision's download into ./data ..."
+if "$PY" -c "from gan_lib.data import load_fashion_mnist as f; f('train', root='data', download=True); f('test', root='data', download=True)" 2>/dev/null; then
+  echo "Fashion-MNIST downloaded to ./data (gan_lib looks there)."
+  exit 0
+fi
+cat >&2 <<MSG
+ERROR: Fashion-MNIST is not on this machine and could not be installed.
+Fix one of:
+  - Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist   (files in $SYSTEM_DIR)
+  - put the four IDX files (train/t10k images and labels) in a directory and set GAN_LIB_DATA=that/directory
+  - allow a download: python -c "from gan_lib.data import load_fashion_mnist; load_fashion_mnist(root='data', download=True)"
+MSG
+exit 1

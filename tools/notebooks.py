@@ -1,0 +1,83 @@
+"""Author and refresh the book's notebooks.
+
+    python tools/notebooks.py from-script SRC.py OUT.ipynb   # '# %%' / '# %% [markdown]' cells -> notebook
+    python tools/notebooks.py refresh NB.ipynb [...]          # execute, keep only nbval-checked text outputs
+
+Committed notebooks stay light: only the outputs of cells marked `# NBVAL_CHECK_OUTPUT`
+are stored (as text), because those are what nbval compares; the book build executes
+every notebook and renders all figures itself.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+KEEP_MIME = ("text/plain",)
+
+
+def from_script(source: Path, target: Path) -> None:
+    cells, kind, lines = [], None, []
+
+    def flush():
+        text = "\n".join(lines).strip("\n")
+        if kind == "markdown":
+            text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.splitlines())
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        elif kind == "code" and text:
+            cells.append(nbformat.v4.new_code_cell(text))
+
+    for line in source.read_text().splitlines():
+        if line.startswith("# %%"):
+            flush()
+            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+        elif kind is not None:
+            lines.append(line)
+    flush()
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    nbformat.write(notebook, target)
+
+
+def refresh(path: Path) -> float:
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if CHECK_MARK in cell.source:
+            kept = []
+            for output in cell.outputs:
+                if output.output_type == "stream" and output.name == "stdout":
+                    kept.append(output)
+                elif output.output_type in ("execute_result", "display_data"):
+                    data = {k: v for k, v in output.get("data", {}).items() if k in KEEP_MIME}
+                    if data:
+                        output["data"] = data
+                        output["metadata"] = {}
+                        kept.append(output)
+            cell.outputs = kept
+        else:
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+    nbformat.write(notebook, path)
+    return seconds
+
+
+if __name__ == "__main__":
+    command, *paths = sys.argv[1:]
+    if command == "from-script":
+        from_script(Path(paths[0]), Path(paths[1]))
+    elif command == "refresh":
+        for name in paths:
+            print(f"{name}: executed in {refresh(Path(name)):.1f} s")
+    else:
+        raise SystemExit(__doc__)
