@@ -1,0 +1,70 @@
+"""Datasets: 2D toy distributions, 8x8 digits and Fashion-MNIST, as seeded batch streams.
+
+`make_batches(name, batch_size, device, seed)` is the one entry point the trainer and
+the CLI use; `DATASETS.names()` lists what it accepts.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+
+from ..registry import Registry
+from .batches import Batch, ImageBatches, ToyBatches
+from .images import (FASHION_MNIST_CLASSES, DatasetNotFoundError, ImageSet, load_digits,
+                     load_fashion_mnist)
+from .toy import TOY_DISTRIBUTIONS, ToyDistribution, gaussian, grid, ring, spiral
+
+DATASETS: Registry = Registry("dataset")
+
+
+def load_images(name: str, split: str = "train", root: str | os.PathLike | None = None, download: bool = False) -> ImageSet:
+    """The `ImageSet` for an image dataset name ('digits' or 'fashion-mnist')."""
+    if name == "digits":
+        return load_digits(split)
+    if name == "fashion-mnist":
+        return load_fashion_mnist(split, root=root, download=download)
+    raise ValueError(f"{name!r} is not an image dataset; choose 'digits' or 'fashion-mnist'")
+
+
+def _image_batches(name: str):
+    def make(batch_size: int, device: torch.device, seed: int = 0, root=None, download: bool = False,
+             conditional: bool = False) -> ImageBatches:
+        images = load_images(name, "train", root=root, download=download)
+        return ImageBatches(images.to_unit_range(), images.labels, batch_size, device, seed,
+                            num_classes=len(images.classes) if conditional else 0)
+    return make
+
+
+def _toy_batches(name: str):
+    def make(batch_size: int, device: torch.device, seed: int = 0, root=None, download: bool = False,
+             conditional: bool = False) -> ToyBatches:
+        if conditional:
+            raise ValueError(f"the toy dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
+        return ToyBatches(TOY_DISTRIBUTIONS.get(name)(), batch_size, device, seed)
+    return make
+
+
+for _name in TOY_DISTRIBUTIONS.names():
+    DATASETS.register(_name)(_toy_batches(_name))
+for _name in ("digits", "fashion-mnist"):
+    DATASETS.register(_name)(_image_batches(_name))
+
+
+def is_toy(name: str) -> bool:
+    DATASETS.get(name)  # raises for an unknown name
+    return name in TOY_DISTRIBUTIONS
+
+
+def make_batches(name: str, batch_size: int, device: str | torch.device = "cpu", seed: int = 0,
+                 root=None, download: bool = False, conditional: bool = False):
+    """A seeded batch stream for dataset `name` on `device`."""
+    return DATASETS.get(name)(batch_size, torch.device(device), seed, root=root, download=download,
+                              conditional=conditional)
+
+
+__all__ = [
+    "Batch", "DATASETS", "DatasetNotFoundError", "FASHION_MNIST_CLASSES", "ImageBatches", "ImageSet",
+    "TOY_DISTRIBUTIONS", "ToyBatches", "ToyDistribution", "gaussian", "grid", "is_toy", "load_digits",
+    "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral",
+]

@@ -1,0 +1,113 @@
+"""Endless, seeded streams of training batches, held on the training device.
+
+`ToyBatches` draws fresh points from a 2D distribution; `ImageBatches` shuffles an
+in-memory image tensor once per epoch and cuts it into contiguous slices (no
+per-sample transforms, no DataLoader workers). Both have `state_dict()` and
+`load_state_dict()` so that a resumed run sees exactly the batches it would have seen.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+from .toy import ToyDistribution
+
+
+class Batch(NamedTuple):
+    """One training batch: `x` of shape (B, ...) and integer labels (B,) or None."""
+
+    x: torch.Tensor
+    y: torch.Tensor | None
+
+
+def _check_batch_size(batch_size: int) -> int:
+    if not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return batch_size
+
+
+class ToyBatches:
+    """Batches of fresh samples from a `ToyDistribution`, shape (batch_size, 2)."""
+
+    num_classes = 0
+
+    def __init__(self, distribution: ToyDistribution, batch_size: int, device: torch.device, seed: int = 0):
+        self.distribution = distribution
+        self.batch_size = _check_batch_size(batch_size)
+        self.device = torch.device(device)
+        self.sample_shape = (2,)
+        self.rng = torch.Generator(device=self.device)
+        self.rng.manual_seed(seed)
+
+    def next_batch(self) -> Batch:
+        return Batch(self.distribution.sample(self.batch_size, self.rng), None)
+
+    def state_dict(self) -> dict:
+        return {"rng": self.rng.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rng.set_state(state["rng"])
+
+
+class ImageBatches:
+    """Shuffled batches from an in-memory image tensor (N, C, H, W) in [-1, 1] on `device`.
+
+    Each epoch is one random permutation applied to the whole tensor, then sliced into
+    batches; the last incomplete batch of an epoch is dropped so every batch has the same shape.
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor | None, batch_size: int,
+                 device: torch.device, seed: int = 0, num_classes: int = 0):
+        if images.ndim != 4:
+            raise ValueError(f"images must have shape (N, C, H, W), got {tuple(images.shape)}")
+        if not images.is_floating_point():
+            raise ValueError("images must be floats in [-1, 1]; convert uint8 data with ImageSet.to_unit_range()")
+        self.batch_size = _check_batch_size(batch_size)
+        if batch_size > len(images):
+            raise ValueError(f"batch_size {batch_size} is larger than the dataset ({len(images)} images)")
+        self.device = torch.device(device)
+        self.images = images.to(self.device).contiguous(memory_format=torch.channels_last)
+        self.labels = None if labels is None else labels.to(self.device)
+        self.num_classes = num_classes
+        self.sample_shape = tuple(images.shape[1:])
+        self.rng = torch.Generator(device="cpu")  # permutations on the CPU: identical on every device
+        self.rng.manual_seed(seed)
+        self.epoch = 0
+        self.position = 0
+        self._order = self._new_order()
+        self._shuffled_images, self._shuffled_labels = self._shuffle()
+
+    def __len__(self) -> int:
+        """Batches per epoch."""
+        return len(self.images) // self.batch_size
+
+    def _new_order(self) -> torch.Tensor:
+        return torch.randperm(len(self.images), generator=self.rng)
+
+    def _shuffle(self):
+        order = self._order.to(self.device)
+        labels = None if self.labels is None else self.labels[order]
+        return self.images[order], labels
+
+    def next_batch(self) -> Batch:
+        if self.position + self.batch_size > len(self.images):
+            self.epoch += 1
+            self.position = 0
+            self._order = self._new_order()
+            self._shuffled_images, self._shuffled_labels = self._shuffle()
+        window = slice(self.position, self.position + self.batch_size)
+        self.position += self.batch_size
+        labels = None if self._shuffled_labels is None else self._shuffled_labels[window]
+        return Batch(self._shuffled_images[window], labels)
+
+    def state_dict(self) -> dict:
+        return {"rng": self.rng.get_state(), "epoch": self.epoch, "position": self.position, "order": self._order.clone()}
+
+    def load_state_dict(self, state: dict) -> None:
+        if len(state["order"]) != len(self.images):
+            raise ValueError(f"saved data order covers {len(state['order'])} images but this dataset has {len(self.images)}")
+        self.rng.set_state(state["rng"])
+        self.epoch, self.position = int(state["epoch"]), int(state["position"])
+        self._order = state["order"].clone()
+        self._shuffled_images, self._shuffled_labels = self._shuffle()
