@@ -1,15 +1,20 @@
 # GAN Book: `make book` builds the executed HTML book; `make test` runs every check.
-# Both do all set-up first (virtual environment, packages, data) and are idempotent.
+# Both do all set-up first (virtual environment, packages, data, web assets) and are idempotent.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BUILD := _build
+HTML := $(BUILD)/html
 BOOK_FLAGS := -W --keep-going
+# Debian packages the browser check needs: Chromium, and a CJK font for the glossary's Chinese terms.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
-.PHONY: setup data book test unit notebooks book-strict bench bench-quick clean
+.PHONY: setup data web-assets browser-deps book book-strict test unit notebooks check-links browser-check \
+        bench bench-quick clean
 
-setup: $(STAMP) data
+setup: $(STAMP) data web-assets
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,9 +26,22 @@ $(STAMP): requirements.txt pyproject.toml
 data: $(STAMP)
 	@bash tools/install_data.sh $(PY)
 
+# MathJax, RequireJS, the ipywidgets renderer, Font Awesome 4 (npm, pinned in tools/offline_assets.py),
+# served from the built site so that it works offline.
+web-assets: $(STAMP)
+	@$(PY) tools/offline_assets.py install $(VENV)/web_assets
+
+browser-deps: $(STAMP)
+	@bash tools/apt_install.sh $(BROWSER_PACKAGES)
+
+# Executes every chapter through the jupyter-cache in _build/.jupyter_cache: a notebook is re-run only
+# when its code changed (or gan_lib did: the guard empties the cache), so a second build is quick.
 book: setup
+	@$(PY) tools/book_cache_guard.py $(BUILD)/.jupyter_cache
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
-	@echo "Book built: $(CURDIR)/_build/html/index.html"
+	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
+
+book-strict: book
 
 unit: setup
 	$(PY) -m pytest tests
@@ -31,10 +49,18 @@ unit: setup
 notebooks: setup
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 
-book-strict: setup
-	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+# Every local link and source in the built HTML exists, and nothing loads from the internet.
+check-links: $(STAMP)
+	$(PY) tools/check_links.py $(HTML)
 
-test: unit notebooks book-strict
+# Every page in headless Chromium: images, equations, console; screenshots in _build/screenshots/.
+# Needs a built book (make book); runs on its own too.
+browser-check: browser-deps
+	$(PY) tools/browser_check.py --site $(HTML) --screenshots $(BUILD)/screenshots
+
+# In this order; a sub-make keeps it so under `make -j`.
+test: unit notebooks book
+	@$(MAKE) --no-print-directory check-links browser-check
 	@echo "All checks passed."
 
 bench: setup
@@ -44,4 +70,4 @@ bench-quick: setup
 	$(PY) -m benchmarks.run --quick
 
 clean:
-	rm -rf _build
+	rm -rf $(BUILD)

@@ -77,14 +77,15 @@ def restore(trainer: Trainer, state: dict, source: str = "checkpoint") -> None:
         ) from None
 
 
-def resume(path: str | os.PathLike, **overrides) -> Trainer:
+def resume(path: str | os.PathLike, trainer_class: type[Trainer] = Trainer, **overrides) -> Trainer:
     """Rebuild the trainer a checkpoint was written by and restore its state.
 
     `overrides` may change settings that do not alter the model, such as `steps` (to
-    train longer), `progress` or `device`.
+    train longer), `progress` or `device`. `trainer_class` builds another kind of trainer
+    from the same state (gan_lib.distributed.DistributedTrainer, on any number of processes).
     """
     state = load_checkpoint(path)
     config = TrainConfig.from_dict({**state["config"], **overrides})
-    trainer = Trainer.from_config(config)
+    trainer = trainer_class.from_config(config)
     restore(trainer, state, source=str(path))
     return trainer

@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     train.add_argument("--checkpoint-every", type=_positive_int, default=500, help="save every this many steps")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.add_argument("--dist-timeout", type=_positive_float, default=300.0,
+                       help="under torchrun: seconds a rank waits for the others before the run stops with an error")
 
     sample = commands.add_parser("sample", help="write N generated samples as a NumPy .npy file",
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -67,26 +69,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def config_from_args(args):
+    """The TrainConfig that `train`'s options describe."""
+    from .data import is_toy
+    from .train import TrainConfig
+
+    batch_size = args.batch_size or (256 if is_toy(args.dataset) else 64)
+    return TrainConfig(
+        dataset=args.dataset, loss=args.loss, penalty=args.penalty, penalty_weight=args.penalty_weight,
+        steps=args.steps, batch_size=batch_size, n_critic=args.n_critic, lr_g=args.lr_g, lr_d=args.lr_d,
+        optimizer=args.optimizer, grad_clip=args.grad_clip, weight_clip=args.weight_clip,
+        ema_decay=args.ema_decay, latent_dim=args.latent_dim, width=args.width,
+        spectral_norm=args.spectral_norm, conditional=args.conditional, seed=args.seed, device=args.device,
+        progress=not args.no_progress, data_root=args.data_root, download=args.download)
+
+
 def run_train(args) -> int:
     from .checkpoint import resume, save_checkpoint
-    from .train import Trainer, TrainConfig
+    from .distributed import launched_by_torchrun, run_train_distributed
+    from .train import Trainer
 
+    if launched_by_torchrun():  # one of torchrun's processes: train with DDP, rank 0 writes (gan_lib.distributed)
+        return run_train_distributed(args)
     checkpoint = args.out / "checkpoint.pt"
     if args.resume:
         trainer = resume(checkpoint, steps=args.steps, progress=not args.no_progress)
         print(f"resumed {checkpoint} at step {trainer.step}")
     else:
-        from .data import is_toy
-
-        batch_size = args.batch_size or (256 if is_toy(args.dataset) else 64)
-        config = TrainConfig(
-            dataset=args.dataset, loss=args.loss, penalty=args.penalty, penalty_weight=args.penalty_weight,
-            steps=args.steps, batch_size=batch_size, n_critic=args.n_critic, lr_g=args.lr_g, lr_d=args.lr_d,
-            optimizer=args.optimizer, grad_clip=args.grad_clip, weight_clip=args.weight_clip,
-            ema_decay=args.ema_decay, latent_dim=args.latent_dim, width=args.width,
-            spectral_norm=args.spectral_norm, conditional=args.conditional, seed=args.seed, device=args.device,
-            progress=not args.no_progress, data_root=args.data_root, download=args.download)
-        trainer = Trainer.from_config(config)
+        trainer = Trainer.from_config(config_from_args(args))
 
     def save_periodically(t):
         if t.step % args.checkpoint_every == 0:
@@ -107,12 +117,17 @@ def _save_sample_figure(trainer, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     from . import viz
-    from .data import TOY_DISTRIBUTIONS, is_toy
+    from .data import DISTRIBUTIONS_1D, SIGNALS, TOY_DISTRIBUTIONS, is_toy
 
     fig, ax = plt.subplots(figsize=(5, 5))
-    if is_toy(trainer.config.dataset):
+    if trainer.config.dataset in DISTRIBUTIONS_1D:
+        viz.plot_density_1d(DISTRIBUTIONS_1D.get(trainer.config.dataset)(), trainer.sample(5000), ax=ax,
+                            title=f"{trainer.config.dataset}, step {trainer.step}")
+    elif is_toy(trainer.config.dataset):
         real = TOY_DISTRIBUTIONS.get(trainer.config.dataset)().sample(1000, torch_generator(0))
         viz.plot_toy(real, trainer.sample(1000), ax=ax, title=f"{trainer.config.dataset}, step {trainer.step}")
+    elif trainer.config.dataset in SIGNALS:  # 1D signals (chapter 5)
+        viz.plot_signals(trainer.sample(6), ax=ax, n=6, title=f"{trainer.config.dataset}, step {trainer.step}")
     else:
         viz.plot_samples(trainer.sample(64), nrow=8, ax=ax, title=f"{trainer.config.dataset}, step {trainer.step}")
     fig.savefig(path, dpi=100, bbox_inches="tight")

@@ -126,6 +126,10 @@ class Trainer:
         self.step = 0
         self.history = History()
         self._stop_requested = False
+        # What the update steps call, and how many examples each draws: the networks and the whole batch here;
+        # gan_lib.distributed swaps in DDP wrappers and this process's share of the batch.
+        self.train_generator, self.train_discriminator = self.generator, self.discriminator
+        self.local_batch_size = config.batch_size
 
     @classmethod
     def from_config(cls, config: TrainConfig, **overrides) -> "Trainer":
@@ -164,12 +168,12 @@ class Trainer:
         real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
         z, fake_labels = self.noise(len(real))
         with torch.no_grad(), autocast(self.device, self.amp_dtype):
-            fake = _call(self.generator, z, fake_labels)
+            fake = _call(self.train_generator, z, fake_labels)
         with autocast(self.device, self.amp_dtype):
-            real_logits = _call(self.discriminator, real, real_labels).float()
-            fake_logits = _call(self.discriminator, fake, fake_labels).float()
+            real_logits = _call(self.train_discriminator, real, real_labels).float()
+            fake_logits = _call(self.train_discriminator, fake, fake_labels).float()
             d_loss = self.loss.discriminator_loss(real_logits, fake_logits)
-            penalty = self.penalty(self.discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
+            penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
                 if config.penalty != "none" else d_loss.new_zeros(())
         total = d_loss + config.weight_of_penalty * penalty
         self.opt_d.zero_grad(set_to_none=True)
@@ -185,10 +189,10 @@ class Trainer:
 
     def generator_step(self) -> dict[str, torch.Tensor]:
         """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""
-        z, labels = self.noise(self.config.batch_size)
+        z, labels = self.noise(self.local_batch_size)
         self.discriminator.requires_grad_(False)  # no gradients for D's weights: saves a third of the backward
         with autocast(self.device, self.amp_dtype):
-            fake_logits = _call(self.discriminator, _call(self.generator, z, labels), labels).float()
+            fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
             g_loss = self.loss.generator_loss(fake_logits)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

@@ -124,3 +124,160 @@ def animate_toy(frames: list[torch.Tensor], real: torch.Tensor | None = None, st
     animation = FuncAnimation(fig, update, frames=len(frames), interval=interval, blit=False)
     plt.close(fig)
     return animation
+
+
+def plot_toy_snapshots(snapshots: list, titles: list[str] | None = None, ncols: int | None = None,
+                       arrows: bool = True, panel_size: float = 3.0):
+    """Snapshots of a 2D run (`gan_lib.widgets.take_toy_snapshot`) side by side with one shared colour
+    bar: D's map, real points (black), generated points (orange) and, with `arrows`, the direction in
+    which G's loss pushes each generated point. Chapter 2 uses it to show D's decision surface as G
+    improves. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from .widgets.figures import draw_toy_field
+
+    if not snapshots:
+        raise ValueError("plot_toy_snapshots needs at least one snapshot (gan_lib.widgets.take_toy_snapshot)")
+    if titles is not None and len(titles) != len(snapshots):
+        raise ValueError(f"got {len(titles)} titles for {len(snapshots)} snapshots; give one title per snapshot")
+    ncols = ncols or min(len(snapshots), 3)
+    nrows = math.ceil(len(snapshots) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols + 1.0, panel_size * nrows + 0.3),
+                             squeeze=False, constrained_layout=True)
+    for i, (ax, snapshot) in enumerate(zip(axes.flat, snapshots)):
+        artists = draw_toy_field(ax, snapshot, arrows=arrows)
+        ax.set_title(titles[i] if titles else f"step {snapshot.step}", fontsize=10)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+    for ax in list(axes.flat)[len(snapshots):]:
+        ax.set_axis_off()
+    axes.flat[0].legend(loc="lower left", fontsize="x-small", markerscale=3)
+    fig.colorbar(artists["heatmap"], ax=axes, shrink=0.85, label=snapshots[-1].heatmap_label)
+    return fig
+
+
+def plot_single_step(before, after_d, after_g, num_arrows: int = 64, arrow_length: float = 0.12):
+    """One discriminator step and one generator step, from three snapshots of the same run
+    (`gan_lib.widgets.take_toy_snapshot` before, after `trainer.discriminator_step()`, after
+    `trainer.generator_step()`), in three panels (chapter 2):
+    1. D's map and the points before;
+    2. what the D step changed: D's map after minus before, on its own colour scale;
+    3. what the G step changed: arrows from each generated point's old to its new position (same z),
+       magnified so the longest is `arrow_length` of the view, over D's map.
+    Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from .widgets.figures import draw_toy_field
+
+    if not (before.limits == after_d.limits == after_g.limits and before.fake.shape == after_g.fake.shape
+            and before.heatmap.shape == after_d.heatmap.shape):
+        raise ValueError("plot_single_step needs three snapshots of the same run taken with the same settings")
+    low, high = before.limits
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.2), constrained_layout=True)
+    artists = draw_toy_field(axes[0], before, arrows=False)
+    axes[0].set_title("before: D's map and the points", fontsize=10)
+    axes[0].legend(loc="lower left", fontsize="x-small", markerscale=3)
+    fig.colorbar(artists["heatmap"], ax=axes[0], shrink=0.85, label=before.heatmap_label)
+
+    change = after_d.heatmap - before.heatmap  # (R, R), rows = x2
+    scale = float(change.abs().max()) or 1.0
+    mesh = axes[1].imshow(change.numpy(), extent=(low, high, low, high), origin="lower", cmap="PiYG",
+                          vmin=-scale, vmax=scale, interpolation="bilinear")
+    axes[1].scatter(*before.real.T.numpy(), s=2.5, c="black", alpha=0.5, linewidths=0)
+    axes[1].scatter(*before.fake.T.numpy(), s=4, c="tab:orange", alpha=0.8, linewidths=0)
+    axes[1].set_xlim(low, high)
+    axes[1].set_ylim(low, high)
+    axes[1].set_aspect("equal")
+    axes[1].set_xticks([])
+    axes[1].set_yticks([])
+    axes[1].set_title("one D step: change in D's map", fontsize=10)
+    fig.colorbar(mesh, ax=axes[1], shrink=0.85, label="D(x) after minus before")
+
+    draw_toy_field(axes[2], after_g, arrows=False)
+    moved = (after_g.fake - after_d.fake)[:num_arrows]  # (M, 2) displacement of the same z
+    longest = float(moved.norm(dim=1).max())
+    magnify = arrow_length * (high - low) / longest if longest > 0 else 1.0
+    axes[2].quiver(*after_d.fake[:num_arrows].T.numpy(), *(moved * magnify).T.numpy(), angles="xy",
+                   scale_units="xy", scale=1.0, color="tab:green", width=0.006)
+    axes[2].set_title(f"one G step: how the points moved (arrows x{magnify:.2g})", fontsize=10)
+    for ax in axes:
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+    return fig
+
+
+def plot_density_1d(distribution=None, fake: torch.Tensor | None = None, discriminator=None, p_g=None,
+                    limits=(-4.0, 4.0), ax=None, title: str | None = None, bins: int = 80, device="cpu"):
+    """A 1D problem (chapter 3): the data density p_data (a `gan_lib.data.Mixture1D`), a histogram of
+    generated samples `fake` (N, 1) or the model density `p_g` (another Mixture1D), and, with a
+    `discriminator`, sigmoid(D(x)) next to the optimal D* = p_data / (p_data + p_g) (eq. 3.5) when
+    p_g is known, on a second y axis. Returns the Axes of the densities."""
+    ax = _axes(ax, (7, 3.5))
+    x = torch.linspace(limits[0], limits[1], 400).unsqueeze(1)  # (400, 1)
+    if distribution is not None:
+        ax.plot(x[:, 0].numpy(), distribution.prob(x).numpy(), color="black", label="$p_{data}$")
+    if p_g is not None:
+        ax.plot(x[:, 0].numpy(), p_g.prob(x).numpy(), color="tab:orange", label="$p_g$")
+    if fake is not None:
+        if fake.ndim != 2 or fake.shape[1] != 1:
+            raise ValueError(f"fake samples must have shape (N, 1), got {tuple(fake.shape)}")
+        ax.hist(fake[:, 0].cpu().numpy(), bins=bins, range=limits, density=True, color="tab:orange", alpha=0.5,
+                label="generated")
+    ax.set_xlim(limits)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("density")
+    handles, labels = ax.get_legend_handles_labels()
+    if discriminator is not None:
+        twin = ax.twinx()
+        was_training = discriminator.training
+        discriminator.eval()
+        with torch.no_grad():
+            probability = torch.sigmoid(discriminator(x.to(device))).cpu()
+        discriminator.train(was_training)
+        twin.plot(x[:, 0].numpy(), probability.numpy(), color="tab:blue", label="$D(x)$ trained")
+        if distribution is not None and p_g is not None:
+            from .theory import optimal_discriminator
+
+            optimal = optimal_discriminator(distribution.prob(x), p_g.prob(x))
+            twin.plot(x[:, 0].numpy(), optimal.numpy(), color="tab:blue", linestyle="--", label="$D^*(x)$, eq. (3.5)")
+        twin.set_ylim(0, 1)
+        twin.set_ylabel("$D(x)$ = P(real)")
+        more_handles, more_labels = twin.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    if handles:
+        ax.legend(handles, labels, loc="upper left", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_signals(signals: torch.Tensor, ax=None, title: str | None = None, n: int = 4, offset: float = 2.5):
+    """The first `n` 1D signals (N, L) or (N, 1, L), stacked vertically `offset` apart (chapter 5)."""
+    ax = _axes(ax, (6, 3.5))
+    x = signals[:, 0] if signals.ndim == 3 else signals
+    if x.ndim != 2:
+        raise ValueError(f"signals must have shape (N, L) or (N, 1, L), got {tuple(signals.shape)}")
+    for i, signal in enumerate(x[:n].detach().float().cpu()):
+        ax.plot(signal.numpy() - i * offset, lw=1.2)
+    ax.set_yticks([])
+    ax.set_xlabel("sample index t")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_spectra(signal_sets: dict, ax=None, title: str = "Mean power spectrum", band=None):
+    """Normalised mean power spectra (gan_lib.metrics.spectra.mean_spectrum) of each named set of
+    signals, on a log scale; `band=(low, high)` shades the frequencies the data should occupy."""
+    from .metrics.spectra import mean_spectrum
+
+    ax = _axes(ax, (6, 3.5))
+    for name, signals in signal_sets.items():
+        ax.semilogy(mean_spectrum(signals.detach().cpu()).numpy(), marker=".", label=name)
+    if band is not None:
+        ax.axvspan(*band, color="grey", alpha=0.15, label="band of the data")
+    ax.set_xlabel("frequency (cycles per signal)")
+    ax.set_ylabel("share of power")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax

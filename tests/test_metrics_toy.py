@@ -36,3 +36,17 @@ def test_no_high_quality_samples_and_bad_input():
         mode_coverage(torch.zeros(5, 2), TOY_DISTRIBUTIONS.get("spiral")())
     with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
         mode_coverage(torch.zeros(5, 3), ring)
+
+
+def test_evaluate_toy_generator_uses_2500_seeded_samples():
+    from types import SimpleNamespace
+
+    from gan_lib import Trainer, TrainConfig
+    from gan_lib.metrics import evaluate_toy_generator
+
+    trainer = Trainer.from_config(TrainConfig(dataset="grid", steps=1, progress=False, device="cpu"))
+    expected = mode_coverage(trainer.sample(2500, seed=3), TOY_DISTRIBUTIONS.get("grid")())
+    result = evaluate_toy_generator(trainer, seed=3)
+    assert result == expected and sum(result.counts) == round(2500 * result.high_quality_fraction)
+    with pytest.raises(ValueError, match="evaluate_image_generator"):
+        evaluate_toy_generator(SimpleNamespace(config=SimpleNamespace(dataset="digits")))

@@ -10,10 +10,7 @@ if have_files "$SYSTEM_DIR" || have_files "${GAN_LIB_DATA:-/nonexistent}" || hav
   exit 0
 fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "Installing Fashion-MNIST from Debian (dataset-fashion-mnist)..."
-  export DEBIAN_FRONTEND=noninteractive
-  if apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
-     || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; }; then
+  if bash "$(dirname "$0")/apt_install.sh" dataset-fashion-mnist; then
     have_files "$SYSTEM_DIR" && exit 0
   fi
 fi

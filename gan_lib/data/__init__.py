@@ -1,4 +1,4 @@
-"""Datasets: 2D toy distributions, 8x8 digits and Fashion-MNIST, as seeded batch streams.
+"""Datasets: 1D and 2D toy distributions, 8x8 digits, Fashion-MNIST and 1D signals, as seeded batch streams.
 
 `make_batches(name, batch_size, device, seed)` is the one entry point the trainer and
 the CLI use; `DATASETS.names()` lists what it accepts.
@@ -14,6 +14,8 @@ from .batches import Batch, ImageBatches, ToyBatches
 from .images import (FASHION_MNIST_CLASSES, DatasetNotFoundError, ImageSet, load_digits,
                      load_fashion_mnist)
 from .toy import TOY_DISTRIBUTIONS, ToyDistribution, gaussian, grid, ring, spiral
+from .toy1d import DISTRIBUTIONS_1D, Mixture1D, bimodal
+from .signals import SIGNALS, SignalBatches, SinusoidSignals
 
 DATASETS: Registry = Registry("dataset")
 
@@ -41,19 +43,40 @@ def _toy_batches(name: str):
              conditional: bool = False) -> ToyBatches:
         if conditional:
             raise ValueError(f"the toy dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
-        return ToyBatches(TOY_DISTRIBUTIONS.get(name)(), batch_size, device, seed)
+        return ToyBatches(toy_distribution(name), batch_size, device, seed)
     return make
 
 
-for _name in TOY_DISTRIBUTIONS.names():
+for _name in TOY_DISTRIBUTIONS.names() + DISTRIBUTIONS_1D.names():
     DATASETS.register(_name)(_toy_batches(_name))
 for _name in ("digits", "fashion-mnist"):
     DATASETS.register(_name)(_image_batches(_name))
 
 
+def _signal_batches(name: str):
+    def make(batch_size: int, device: torch.device, seed: int = 0, root=None, download: bool = False,
+             conditional: bool = False) -> SignalBatches:
+        if conditional:
+            raise ValueError(f"the signal dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
+        return SignalBatches(SIGNALS[name], batch_size, device, seed)
+    return make
+
+
+for _name in SIGNALS:  # 1D signals of chapter 5 (gan_lib.data.signals)
+    DATASETS.register(_name)(_signal_batches(_name))
+
+
 def is_toy(name: str) -> bool:
+    """True for the synthetic 1D and 2D distributions, False for image datasets."""
     DATASETS.get(name)  # raises for an unknown name
-    return name in TOY_DISTRIBUTIONS
+    return name in TOY_DISTRIBUTIONS or name in DISTRIBUTIONS_1D
+
+
+def toy_distribution(name: str) -> ToyDistribution | Mixture1D:
+    """The distribution object behind a toy dataset name: a 2D `ToyDistribution` or a `Mixture1D`."""
+    if name in DISTRIBUTIONS_1D:
+        return DISTRIBUTIONS_1D.get(name)()
+    return TOY_DISTRIBUTIONS.get(name)()
 
 
 def make_batches(name: str, batch_size: int, device: str | torch.device = "cpu", seed: int = 0,
@@ -64,7 +87,7 @@ def make_batches(name: str, batch_size: int, device: str | torch.device = "cpu",
 
 
 __all__ = [
-    "Batch", "DATASETS", "DatasetNotFoundError", "FASHION_MNIST_CLASSES", "ImageBatches", "ImageSet",
-    "TOY_DISTRIBUTIONS", "ToyBatches", "ToyDistribution", "gaussian", "grid", "is_toy", "load_digits",
-    "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral",
+    "Batch", "DATASETS", "DISTRIBUTIONS_1D", "DatasetNotFoundError", "FASHION_MNIST_CLASSES", "ImageBatches",
+    "ImageSet", "Mixture1D", "SIGNALS", "SignalBatches", "SinusoidSignals", "TOY_DISTRIBUTIONS", "ToyBatches", "ToyDistribution", "bimodal", "gaussian", "grid",
+    "is_toy", "load_digits", "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral", "toy_distribution",
 ]

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import torch
 
 from .toy import ToyDistribution
+from .toy1d import Mixture1D
 
 
 class Batch(NamedTuple):
@@ -28,15 +29,15 @@ def _check_batch_size(batch_size: int) -> int:
 
 
 class ToyBatches:
-    """Batches of fresh samples from a `ToyDistribution`, shape (batch_size, 2)."""
+    """Batches of fresh samples from a `ToyDistribution` (batch_size, 2) or a `Mixture1D` (batch_size, 1)."""
 
     num_classes = 0
 
-    def __init__(self, distribution: ToyDistribution, batch_size: int, device: torch.device, seed: int = 0):
+    def __init__(self, distribution: ToyDistribution | Mixture1D, batch_size: int, device: torch.device, seed: int = 0):
         self.distribution = distribution
         self.batch_size = _check_batch_size(batch_size)
         self.device = torch.device(device)
-        self.sample_shape = (2,)
+        self.sample_shape = (distribution.dim,)
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(seed)
 

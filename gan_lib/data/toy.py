@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
@@ -29,6 +30,7 @@ class ToyDistribution:
     name: str
     modes: torch.Tensor | None
     std: float
+    dim: ClassVar[int] = 2  # samples are (n, 2)
 
     def sample(self, n: int, generator: torch.Generator | None = None, device: str | torch.device = "cpu") -> torch.Tensor:
         """Draw `n` points, shape (n, 2). Uses `generator` only, so a seeded generator repeats."""

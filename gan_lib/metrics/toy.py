@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from ..data.toy import ToyDistribution
+from ..data.toy import TOY_DISTRIBUTIONS, ToyDistribution
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,14 @@ def mode_coverage(samples: torch.Tensor, distribution: ToyDistribution, threshol
         reverse_kl=reverse_kl,
         counts=tuple(int(c) for c in counts),
     )
+
+
+@torch.no_grad()
+def evaluate_toy_generator(trainer, num_samples: int = 2500, seed: int = 0, threshold: float = 3.0) -> ModeCoverage:
+    """`mode_coverage` of `num_samples` (2,500 in the VEEGAN/PacGAN protocol) samples drawn with
+    noise seed `seed` from a `gan_lib.Trainer` trained on a toy mixture (ring, grid or gaussian)."""
+    dataset = trainer.config.dataset
+    if dataset not in TOY_DISTRIBUTIONS:
+        raise ValueError(f"evaluate_toy_generator needs a trainer on a toy mixture, not {dataset!r}; "
+                         "use evaluate_image_generator for image datasets")
+    return mode_coverage(trainer.sample(num_samples, seed=seed), TOY_DISTRIBUTIONS.get(dataset)(), threshold)

@@ -1,0 +1,5 @@
+"""Benchmarks of gan_lib: sample quality (quality.py) and training speed (speed.py).
+
+Run them all with `python -m benchmarks.run [--quick]` (`make bench`, `make bench-quick`);
+results go to benchmarks/results/. Nothing runs at import.
+"""

@@ -1,0 +1,317 @@
+"""Quality benchmark: mode coverage on the 2D mixtures, and image metrics of the default DCGAN.
+
+    python -m benchmarks.quality [--quick]        (also run by `make bench` via benchmarks.run)
+
+Writes benchmarks/results/quality.json and quality.md (`--quick`: quality-quick.json/.md, a
+smoke run that leaves the full results alone).
+
+- ring and grid (the VEEGAN/PacGAN protocol, gan_lib.metrics.mode_coverage): every loss and
+  penalty of gan_lib, 5 seeds, one fixed budget of generator steps, then 2,500 samples:
+  mean and standard deviation of modes captured, % high-quality samples and reverse KL;
+  the published numbers of VEEGAN, PacGAN and GDPP beside them.
+- Fashion-MNIST: FD, KID, precision, recall, density, coverage and the classifier score of
+  the default DCGAN after a few fixed step budgets, next to the real-data floor (real
+  training images scored the same way), all on gan_lib's own evaluation classifier.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import multiprocessing
+import platform
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from gan_lib import TOY_DISTRIBUTIONS, Trainer, TrainConfig, make_batches
+from gan_lib.losses import bce_discriminator_loss
+from gan_lib.metrics import (METRIC_NAMES, evaluate_image_generator, evaluation_classifier, mode_coverage,
+                             real_data_floor)
+
+RESULTS = Path(__file__).parent / "results"
+
+# --- published numbers -------------------------------------------------------------------------
+# Table 1 of each paper, as printed: VEEGAN and GDPP report means over 5 runs without spread,
+# PacGAN mean ± std over 10 trials. Their settings differ from ours and from each other
+# (architectures, iterations: e.g. GDPP trains 25,000 iterations of batch 512 with z in R^256).
+PUBLISHED_NOTE = (
+    "values as printed in Table 1 of Srivastava et al. 2017 (VEEGAN, NeurIPS; mean of 5 runs), Lin et al. 2018 "
+    "(PacGAN, NeurIPS; mean ± std of 10 trials) and Elfeki et al. 2019 (GDPP, ICML; mean of 5 runs; its GAN, ALI, "
+    "Unrolled GAN and VEEGAN rows repeat VEEGAN's). The search corpora hold these tables only as images, so the "
+    "values were transcribed by hand and should be checked against the PDFs before they are quoted in print. "
+    "Each paper used its own architectures, step counts and batch sizes; only the data (8 Gaussians of std 0.01 "
+    "on the unit circle, 25 of std 0.05 on {-4,...,4}^2) and the metrics (2,500 samples, 3 std) are shared.")
+PUBLISHED = [
+    {"method": "GAN", "source": "VEEGAN Table 1",
+     "results": {"ring": {"modes": "1", "high_quality_percent": "99.3"}, "grid": {"modes": "3.3", "high_quality_percent": "0.5"}}},
+    {"method": "ALI", "source": "VEEGAN Table 1",
+     "results": {"ring": {"modes": "2.8", "high_quality_percent": "0.13"}, "grid": {"modes": "15.8", "high_quality_percent": "1.6"}}},
+    {"method": "Unrolled GAN", "source": "VEEGAN Table 1",
+     "results": {"ring": {"modes": "7.6", "high_quality_percent": "35.6"}, "grid": {"modes": "23.6", "high_quality_percent": "16"}}},
+    {"method": "VEEGAN", "source": "VEEGAN Table 1",
+     "results": {"ring": {"modes": "8", "high_quality_percent": "52.9"}, "grid": {"modes": "24.6", "high_quality_percent": "40"}}},
+    {"method": "GAN", "source": "PacGAN Table 1",
+     "results": {"ring": {"modes": "6.3 ± 0.5", "high_quality_percent": "98.2 ± 0.2", "reverse_kl": "0.45 ± 0.09"},
+                 "grid": {"modes": "17.3 ± 0.8", "high_quality_percent": "94.8 ± 0.7", "reverse_kl": "0.70 ± 0.07"}}},
+    {"method": "PacGAN2", "source": "PacGAN Table 1",
+     "results": {"ring": {"modes": "7.9 ± 0.1", "high_quality_percent": "95.6 ± 2.0", "reverse_kl": "0.07 ± 0.03"},
+                 "grid": {"modes": "23.8 ± 0.7", "high_quality_percent": "91.3 ± 0.8", "reverse_kl": "0.13 ± 0.04"}}},
+    {"method": "PacGAN3", "source": "PacGAN Table 1",
+     "results": {"ring": {"modes": "7.8 ± 0.1", "high_quality_percent": "97.7 ± 0.3", "reverse_kl": "0.10 ± 0.02"},
+                 "grid": {"modes": "24.6 ± 0.4", "high_quality_percent": "94.2 ± 0.4", "reverse_kl": "0.06 ± 0.02"}}},
+    {"method": "PacGAN4", "source": "PacGAN Table 1",
+     "results": {"ring": {"modes": "7.8 ± 0.1", "high_quality_percent": "95.9 ± 1.4", "reverse_kl": "0.07 ± 0.02"},
+                 "grid": {"modes": "24.8 ± 0.2", "high_quality_percent": "93.6 ± 0.6", "reverse_kl": "0.04 ± 0.01"}}},
+    {"method": "WGAN-GP", "source": "GDPP Table 1",
+     "results": {"ring": {"modes": "6.8", "high_quality_percent": "59.6"}, "grid": {"modes": "24.2", "high_quality_percent": "28.7"}}},
+    {"method": "GDPP-GAN", "source": "GDPP Table 1",
+     "results": {"ring": {"modes": "8", "high_quality_percent": "71.7"}, "grid": {"modes": "24.8", "high_quality_percent": "68.5"}}},
+]
+
+
+@dataclass(frozen=True)
+class ToyVariant:
+    """One row of the toy table: TrainConfig overrides on top of the shared budget."""
+
+    name: str
+    overrides: dict
+    note: str
+    rejection_sampling: bool = False  # sample with discriminator rejection sampling (see `rejection_sample`)
+    steps: int | None = None  # generator steps if not the shared budget (TOY_STEPS)
+
+
+# Shared by every toy run: the library's MLPs (3 hidden layers of 128, z in R^2), Adam(0.5, 0.999).
+TOY_BASE = dict(batch_size=256, lr_g=1e-3, lr_d=1e-3, progress=False, device="cpu", log_every=100)
+TOY_STEPS = {"full": 3000, "quick": 150}  # generator updates per run
+TOY_SEEDS = {"full": (0, 1, 2, 3, 4), "quick": (0,)}
+
+TOY_VARIANTS = [
+    ToyVariant("minimax", dict(loss="minimax"), "saturating G loss, eq. 3.3"),
+    ToyVariant("non-saturating", dict(loss="non-saturating"), "eq. 3.4"),
+    ToyVariant("least-squares", dict(loss="least-squares"), "LSGAN"),
+    ToyVariant("hinge", dict(loss="hinge"), "hinge D loss, -D(G(z)) for G"),
+    ToyVariant("wgan-gp", dict(loss="wasserstein", penalty="wgan-gp", betas=(0.5, 0.9), lr_g=1e-4, lr_d=1e-4,
+                               n_critic=5),
+               "WGAN-GP with the paper's settings: lambda 10, 5 critic steps, Adam(0.5, 0.9), lr 1e-4"),
+    ToyVariant("non-saturating + r1", dict(loss="non-saturating", penalty="r1", penalty_weight=0.1), "R1, gamma 0.1"),
+    ToyVariant("hinge + spectral norm", dict(loss="hinge", spectral_norm=True), "spectrally normalised D"),
+    ToyVariant("best: non-saturating + EMA + DRS", dict(loss="non-saturating", ema_decay=0.999),
+               "EMA of G (decay 0.999) for training-time smoothing; samples drawn from the last G with "
+               "discriminator rejection sampling after 300 D-only calibration steps", rejection_sampling=True),
+]
+QUICK_VARIANTS = ("non-saturating", "best: non-saturating + EMA + DRS")
+
+
+# --- discriminator rejection sampling -------------------------------------------------------
+
+def rejection_sample(trainer: Trainer, n: int, seed: int = 0, calibration_steps: int = 500,
+                     learning_rate: float = 1e-4, batch_size: int = 512, quantile: float = 0.99,
+                     max_rounds: int = 200) -> torch.Tensor:
+    """`n` samples of the trainer's generator (its EMA when it keeps one), filtered by
+    discriminator rejection sampling (Azadi et al., 2019) in its idealised form.
+
+    A discriminator trained to optimality with the BCE loss (eq. 3.2) against a fixed G has
+    logit(x) = log p_data(x) / p_G(x), so accepting x ~ p_G with probability
+    exp(logit(x) - M), M >= max logit, leaves samples distributed as p_data: points between
+    the modes (p_data ~ 0) are rejected, over-produced modes thinned. A copy of the trained D
+    is first calibrated against the very generator we sample from (`calibration_steps` BCE
+    updates on fresh real batches); M is the `quantile` of the first round's logits (the
+    maximum itself is an outlier). The trainer is left untouched.
+    """
+    generator = trainer.ema.model if trainer.ema is not None else trainer.generator
+    discriminator = copy.deepcopy(trainer.discriminator).train()
+    optimizer = torch.optim.Adam(discriminator.parameters(), lr=learning_rate, betas=(0.5, 0.999))
+    real_batches = make_batches(trainer.config.dataset, batch_size, trainer.device, seed=seed + 1_000_003)
+    noise = torch.Generator(device=trainer.device).manual_seed(seed + 2_000_003)
+    for _ in range(calibration_steps):
+        with torch.no_grad():
+            fake = generator(torch.randn(batch_size, trainer.latent_dim, generator=noise, device=trainer.device))
+        loss = bce_discriminator_loss(discriminator(real_batches.next_batch().x), discriminator(fake))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    discriminator.eval()
+    uniform = torch.Generator().manual_seed(seed + 7919)
+    accepted, threshold = [], None
+    for round_index in range(max_rounds):
+        candidates = trainer.sample(max(4 * n, 1000), seed=seed * 100_003 + round_index)
+        with torch.no_grad():
+            logits = discriminator(candidates.to(trainer.device)).float().cpu()
+        if threshold is None:
+            threshold = torch.quantile(logits, quantile)
+        keep = torch.rand(len(logits), generator=uniform) < torch.exp((logits - threshold).clamp(max=0.0))
+        accepted.append(candidates[keep])
+        if sum(len(a) for a in accepted) >= n:
+            return torch.cat(accepted)[:n]
+    raise RuntimeError(f"rejection sampling accepted fewer than {n} samples in {max_rounds} rounds")
+
+
+# --- toy runs -------------------------------------------------------------------------------
+
+def run_toy(dataset: str, variant_name: str, seed: int, steps: int) -> dict:
+    """Train one toy GAN and measure the mode coverage of 2,500 samples (runs in a worker process)."""
+    torch.set_num_threads(1)  # two single-threaded workers use a 2-core CPU better than one with two threads
+    variant = next(v for v in TOY_VARIANTS if v.name == variant_name)
+    started = time.perf_counter()
+    trainer = Trainer.from_config(TrainConfig(dataset=dataset, steps=steps, seed=seed, **{**TOY_BASE, **variant.overrides}))
+    trainer.fit()
+    train_seconds = time.perf_counter() - started
+    samples = rejection_sample(trainer, 2500, seed) if variant.rejection_sampling else trainer.sample(2500, seed=seed)
+    coverage = mode_coverage(samples, TOY_DISTRIBUTIONS.get(dataset)())
+    return {"dataset": dataset, "variant": variant_name, "seed": seed, "modes": coverage.modes_captured,
+            "high_quality_percent": 100 * coverage.high_quality_fraction, "reverse_kl": coverage.reverse_kl,
+            "train_seconds": round(train_seconds, 1), "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _mean_std(values: list[float]) -> dict:
+    if not all(math.isfinite(v) for v in values):
+        return {"mean": math.inf, "std": math.nan}
+    return {"mean": statistics.fmean(values), "std": statistics.pstdev(values) if len(values) > 1 else 0.0}
+
+
+def toy_benchmark(mode: str, log, workers: int = 2) -> dict:
+    """Every (dataset, variant, seed) run, `workers` at a time in separate processes."""
+    seeds = TOY_SEEDS[mode]
+    variants = [v for v in TOY_VARIANTS if mode == "full" or v.name in QUICK_VARIANTS]
+    steps = {v.name: TOY_STEPS[mode] if mode == "quick" or v.steps is None else v.steps for v in variants}
+    jobs = [(dataset, v.name, seed, steps[v.name]) for dataset in ("ring", "grid") for v in variants for seed in seeds]
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            runs = list(pool.map(run_toy, *zip(*jobs)))
+    else:
+        runs = [run_toy(*job) for job in jobs]
+    table = {}
+    for dataset in ("ring", "grid"):
+        for variant in variants:
+            mine = [r for r in runs if r["dataset"] == dataset and r["variant"] == variant.name]
+            row = {key: _mean_std([r[key] for r in mine]) for key in ("modes", "high_quality_percent", "reverse_kl")}
+            row.update(steps=steps[variant.name], overrides=variant.overrides, note=variant.note,
+                       rejection_sampling=variant.rejection_sampling,
+                       runs=[{k: v for k, v in r.items() if k not in ("dataset", "variant")} for r in mine])
+            table.setdefault(dataset, {})[variant.name] = row
+            log(f"{dataset:4s} {variant.name:34s} modes {row['modes']['mean']:5.2f}  "
+                f"HQ {row['high_quality_percent']['mean']:5.1f}%  KL {row['reverse_kl']['mean']:.3f}  "
+                f"(max {max(r['seconds'] for r in mine):.0f} s per run)")
+    return {"steps": TOY_STEPS[mode], "seeds": list(seeds), "samples": 2500, "base_config": TOY_BASE,
+            "workers": workers, "results": table}
+
+
+# --- images -----------------------------------------------------------------------------------
+
+IMAGE_SETTINGS = {
+    # The library's default DCGAN on Fashion-MNIST, batch 64, evaluated with 5,000 samples.
+    "full": dict(dataset="fashion-mnist", budgets=(250, 500, 1000), batch_size=64, num_samples=5000),
+    # The same code path on 8x8 digits, in seconds.
+    "quick": dict(dataset="digits", budgets=(20, 40), batch_size=64, num_samples=360),
+}
+
+
+def image_benchmark(mode: str, log) -> dict:
+    settings = IMAGE_SETTINGS[mode]
+    dataset, n = settings["dataset"], settings["num_samples"]
+    started = time.perf_counter()
+    classifier = evaluation_classifier(dataset, device="auto", progress=True)
+    floor = real_data_floor(dataset, num_samples=n, classifier=classifier)
+    log(f"{dataset} classifier: test accuracy {classifier.test_accuracy:.4f}, trained in "
+        f"{classifier.train_seconds:.0f} s; floor FD {floor['fd']:.3f}")
+    config = TrainConfig(dataset=dataset, steps=max(settings["budgets"]), batch_size=settings["batch_size"], seed=0,
+                         progress=False, log_every=50)
+    trainer = Trainer.from_config(config)
+    rows = []
+    for budget in settings["budgets"]:
+        train_started = time.perf_counter()
+        trainer.train(budget - trainer.step)
+        train_seconds = time.perf_counter() - train_started
+        metrics = evaluate_image_generator(trainer, num_samples=n, seed=0, classifier=classifier)
+        rows.append({"steps": budget, "train_seconds": round(train_seconds, 1), **metrics})
+        log(f"{dataset} DCGAN after {budget} steps: " + ", ".join(f"{k} {metrics[k]:.3f}" for k in METRIC_NAMES))
+    return {"dataset": dataset, "config": config.to_dict(), "num_samples": n,
+            "classifier": {"test_accuracy": classifier.test_accuracy, "train_seconds": classifier.train_seconds},
+            "floor": floor, "budgets": rows, "seconds": round(time.perf_counter() - started, 1)}
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def _cell(stat: dict, digits: int = 1, percent: bool = False) -> str:
+    if not math.isfinite(stat["mean"]):
+        return "inf"
+    suffix = "%" if percent else ""
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}{suffix}"
+
+
+def markdown(results: dict) -> str:
+    toy = results["toy"]
+    lines = [f"# Quality benchmark ({results['mode']})", "",
+             f"Machine: {results['machine']}; total {results['seconds']:.0f} s.", "",
+             f"## 2D mixtures: {toy['steps']} generator steps, seeds {toy['seeds']}, {toy['samples']} samples", "",
+             "Mean ± standard deviation over seeds. A sample is high quality within 3 standard deviations of its "
+             "nearest mode; a mode is captured when a high-quality sample is nearest to it; reverse KL compares "
+             "the high-quality samples' mode histogram with uniform. Published rows come from the papers "
+             "(their settings differ: see the notes).", ""]
+    for dataset, max_modes in (("ring", 8), ("grid", 25)):
+        lines += [f"### {dataset} ({max_modes} modes)", "",
+                  "| method | modes | % high quality | reverse KL | source |", "|---|---|---|---|---|"]
+        for name, row in toy["results"].get(dataset, {}).items():
+            lines.append(f"| gan_lib {name} | {_cell(row['modes'])} | {_cell(row['high_quality_percent'], percent=True)} "
+                         f"| {_cell(row['reverse_kl'], 2)} | this run |")
+        for entry in PUBLISHED:
+            if dataset in entry["results"]:
+                values = entry["results"][dataset]
+                kl = values.get("reverse_kl", "—")
+                lines.append(f"| {entry['method']} | {values['modes']} | {values['high_quality_percent']} | {kl} "
+                             f"| {entry['source']} |")
+        lines.append("")
+    lines += [f"Published numbers: {PUBLISHED_NOTE}", ""]
+    images = results.get("images")
+    if images:
+        n = images["num_samples"]
+        lines += [f"## {images['dataset']}: default DCGAN, {n} generated vs {n} real test images", "",
+                  f"Evaluation classifier: test accuracy {images['classifier']['test_accuracy']:.4f} "
+                  f"(trained in {images['classifier']['train_seconds']:.0f} s). The floor scores {n} real "
+                  "training images against the test images: the best a generator can expect.", "",
+                  "| | " + " | ".join(METRIC_NAMES) + " |", "|---" * (len(METRIC_NAMES) + 1) + "|",
+                  "| real-data floor | " + " | ".join(f"{images['floor'][k]:.3f}" for k in METRIC_NAMES) + " |"]
+        for row in images["budgets"]:
+            lines.append(f"| DCGAN, {row['steps']} steps | " + " | ".join(f"{row[k]:.3f}" for k in METRIC_NAMES) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run(quick: bool = False, results_dir: Path = RESULTS, skip: tuple[str, ...] = ()) -> dict:
+    """Run the quality benchmark and write quality.json / quality.md (quality-quick.* with `quick`)."""
+    mode = "quick" if quick else "full"
+    started = time.perf_counter()
+    log = lambda message: print(f"[quality {time.perf_counter() - started:6.0f} s] {message}", flush=True)  # noqa: E731
+    results = {"mode": mode, "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, "
+                                       f"torch {torch.__version__}", "published": PUBLISHED,
+               "published_note": PUBLISHED_NOTE}
+    if "toy" not in skip:
+        results["toy"] = toy_benchmark(mode, log, workers=1 if quick else 2)
+    if "images" not in skip:
+        results["images"] = image_benchmark(mode, log)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stem = "quality-quick" if quick else "quality"
+    (results_dir / f"{stem}.json").write_text(json.dumps(results, indent=2, default=float) + "\n")
+    if "toy" in results:
+        (results_dir / f"{stem}.md").write_text(markdown(results))
+    log(f"wrote {results_dir / stem}.json and .md")
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run in about a minute (quality-quick.*)")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: toy, images")
+    args = parser.parse_args(argv)
+    run(args.quick, skip=tuple(s for s in args.skip.split(",") if s))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+"""Speed benchmark: how fast gan_lib trains, measured against the PyTorch official DCGAN style.
+
+    python -m benchmarks.speed [--quick] [--skip time_to_quality,book,...]
+
+Writes benchmarks/results/speed.json and speed.md. Every figure is measured in this one
+run on this machine; comparisons are ratios of runs interleaved round by round (a, b, bare,
+a, b, bare, ...), so a change in the machine's load hits both sides of a ratio alike.
+
+- throughput: images/s of one full D+G step of the default Fashion-MNIST DCGAN at batch 128,
+  (a) gan_lib's Trainer and (b) the official example's loop (torchvision dataset + transforms
+  + DataLoader workers) on the same models, batch and Adam settings; ratio a/b.
+- overhead: gan_lib's step against the bare compute of the same step (the same forward and
+  backward passes and optimiser steps on pre-made tensors); ratio - 1.
+- time_to_quality: seconds of training until the Frechet distance (gan_lib.metrics, on the
+  book's own Fashion-MNIST classifier) first falls below a threshold, for gan_lib's recipe and
+  the baseline recipe (the official architecture and hyperparameters); evaluation time is
+  excluded from both clocks.
+- book: seconds to execute each notebook, and the total.
+- playground: training steps/s and plot refreshes/s of the 2D widget (gan_lib.widgets).
+- On CUDA, throughput is also measured in bfloat16 mixed precision against float32.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+import gan_lib
+from gan_lib.models import build_models, default_model_config
+
+from .baseline_dcgan import OfficialStyleTrainer, official_dataloader, official_recipe
+
+RESULTS = Path(__file__).parent / "results"
+NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _timed(step, n: int, device: torch.device) -> float:
+    """Seconds for `n` calls of `step`, synchronised with the device at both ends."""
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(n):
+        step()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+class BareStep:
+    """gan_lib's D+G step with nothing around it: fixed tensors, no data stream, no logging,
+    no shape checks (the models' own checks stay: they are part of the models)."""
+
+    def __init__(self, generator, discriminator, batch_size: int, device: torch.device, dtype=None):
+        self.generator, self.discriminator, self.dtype, self.device = generator, discriminator, dtype, device
+        self.opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.real = torch.rand(batch_size, *discriminator.input_shape, device=device) * 2 - 1
+        self.real = self.real.contiguous(memory_format=torch.channels_last)
+        self.z_d = torch.randn(batch_size, generator.latent_dim, device=device)
+        self.z_g = torch.randn(batch_size, generator.latent_dim, device=device)
+
+    def __call__(self) -> None:
+        G, D = self.generator, self.discriminator
+        with gan_lib.device.autocast(self.device, self.dtype):
+            with torch.no_grad():
+                fake = G(self.z_d)
+            d_loss = F.softplus(-D(self.real).float()).mean() + F.softplus(D(fake).float()).mean()
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        D.requires_grad_(False)
+        with gan_lib.device.autocast(self.device, self.dtype):
+            g_loss = F.softplus(-D(G(self.z_g)).float()).mean()
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        D.requires_grad_(True)
+        self.opt_g.step()
+
+
+def measure_throughput(device: torch.device, batch_size: int = 128, rounds: int = 5, steps: int = 10,
+                       workers: int = 2, mixed_precision: bool | str = "auto") -> dict:
+    """Images/s of gan_lib's trainer, the official-style loop and the bare step, interleaved."""
+    config = gan_lib.TrainConfig(dataset="fashion-mnist", batch_size=batch_size, steps=10**9, progress=False,
+                                 device=str(device), mixed_precision=mixed_precision, seed=0)
+    trainer = gan_lib.Trainer.from_config(config)
+    torch.manual_seed(0)
+    g_official, d_official = build_models("fashion-mnist", default_model_config("fashion-mnist"))
+    official = OfficialStyleTrainer(g_official, d_official, official_dataloader(batch_size, workers), device)
+    torch.manual_seed(0)
+    g_bare, d_bare = build_models("fashion-mnist", default_model_config("fashion-mnist"))
+    bare = BareStep(g_bare.to(device), d_bare.to(device), batch_size, device, trainer.amp_dtype)
+    contenders = {"gan_lib": trainer.train_step, "official_style": official.step, "bare_compute": bare}
+    for step in contenders.values():  # warm-up: allocator, cuDNN/oneDNN kernel choice, DataLoader workers
+        _timed(step, 3, device)
+    seconds = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, step in contenders.items():
+            seconds[name].append(_timed(step, steps, device))
+    per_round = {name: [batch_size * steps / s for s in values] for name, values in seconds.items()}
+    ratio_official = [a / b for a, b in zip(seconds["official_style"], seconds["gan_lib"])]
+    ratio_bare = [a / b for a, b in zip(seconds["gan_lib"], seconds["bare_compute"])]
+    return {
+        "images_per_second": {name: statistics.median(values) for name, values in per_round.items()},
+        "speedup_over_official": statistics.median(ratio_official),
+        "overhead_over_bare": statistics.median(ratio_bare) - 1.0,
+        "rounds": rounds, "steps_per_round": steps, "batch_size": batch_size, "dataloader_workers": workers,
+        "amp_dtype": str(trainer.amp_dtype),
+    }
+
+
+# --- time to quality -----------------------------------------------------------------------
+
+def gan_lib_recipe(device: torch.device, seed: int = 0) -> gan_lib.Trainer:
+    """gan_lib's default Fashion-MNIST recipe (see chapter 4): the library's DCGAN pair, batch 64."""
+    config = gan_lib.TrainConfig(dataset="fashion-mnist", steps=10**9, batch_size=64, lr_g=2e-4, lr_d=2e-4,
+                                 progress=False, device=str(device), seed=seed)
+    return gan_lib.Trainer.from_config(config)
+
+
+class FrechetProbe:
+    """Frechet distance of 2,000 generated images to the test set, on the book's own classifier."""
+
+    def __init__(self, device: torch.device, n: int = 2000):
+        from gan_lib.data import load_fashion_mnist
+        from gan_lib.metrics import evaluation_classifier, frechet_distance
+
+        self.n, self.device = n, device
+        self.frechet_distance = frechet_distance
+        self.classifier = evaluation_classifier("fashion-mnist", device=str(device))
+        test = load_fashion_mnist("test").to_unit_range()[:n].to(device)
+        self.real_features = self._features(test)
+
+    @torch.no_grad()
+    def _features(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.classifier.features(chunk) for chunk in images.split(500)]).cpu()
+
+    @torch.no_grad()
+    def __call__(self, generator: torch.nn.Module) -> float:
+        was_training = generator.training
+        generator.eval()
+        z = torch.randn(self.n, generator.latent_dim, generator=torch.Generator().manual_seed(123)).to(self.device)
+        fake = torch.cat([generator(chunk) for chunk in z.split(500)]).float()
+        generator.train(was_training)
+        return float(self.frechet_distance(self.real_features, self._features(fake)))
+
+
+def race(step, generator, probe: FrechetProbe, threshold: float | None, budget_s: float, eval_every_s: float,
+         device: torch.device) -> dict:
+    """Train with `step` until the FD falls to `threshold` (or the budget runs out); FD checks off the clock."""
+    clock, curve, next_eval = 0.0, [], eval_every_s
+    while clock < budget_s:
+        _sync(device)
+        start = time.perf_counter()
+        while time.perf_counter() - start < next_eval - clock:
+            step()
+        _sync(device)
+        clock += time.perf_counter() - start
+        next_eval = clock + eval_every_s
+        fd = probe(generator)
+        curve.append((round(clock, 2), round(fd, 3)))
+        if threshold is not None and fd <= threshold:
+            return {"seconds": clock, "reached": True, "curve": curve}
+    return {"seconds": None, "reached": False, "curve": curve}
+
+
+def measure_time_to_quality(device: torch.device, budget_s: float, eval_every_s: float,
+                            threshold: float | None) -> dict:
+    """The baseline recipe trains for the whole budget; the threshold defaults to 1.1 x the best FD
+    it reached (a level it does reach). Then gan_lib's recipe races to that threshold."""
+    probe = FrechetProbe(device)
+    baseline = official_recipe(device)
+    baseline_run = race(baseline.step, baseline.generator, probe, None, budget_s, eval_every_s, device)
+    best = min(fd for _, fd in baseline_run["curve"])
+    threshold = threshold if threshold is not None else round(1.1 * best, 2)
+    baseline_seconds = next((t for t, fd in baseline_run["curve"] if fd <= threshold), None)
+    trainer = gan_lib_recipe(device)
+    ours = race(trainer.train_step, trainer.generator, probe, threshold, budget_s, eval_every_s, device)
+    return {
+        "threshold_fd": threshold,
+        "baseline_best_fd": best,
+        "baseline_seconds": baseline_seconds,
+        "gan_lib_seconds": ours["seconds"],
+        "speedup": (baseline_seconds / ours["seconds"]) if ours["reached"] and baseline_seconds else None,
+        "baseline_curve": baseline_run["curve"],
+        "gan_lib_curve": ours["curve"],
+        "budget_s": budget_s,
+    }
+
+
+# --- book and playground ----------------------------------------------------------------------
+
+def measure_book(notebooks: list[Path]) -> dict:
+    """Seconds to execute each notebook in a fresh kernel, as the book build does."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    seconds = {}
+    for path in notebooks:
+        notebook = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(notebook, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        seconds[path.name] = round(time.perf_counter() - start, 1)
+    return {"seconds": seconds, "total_seconds": round(sum(seconds.values()), 1),
+            "slowest": max(seconds, key=seconds.get) if seconds else None}
+
+
+def measure_playground() -> dict:
+    from gan_lib.widgets import measure_playground_speed
+
+    return measure_playground_speed()
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+def _fmt(value, digits=2):
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def to_markdown(results: dict) -> str:
+    lines = [f"# Speed benchmark ({results['machine']})", "",
+             f"torch {results['torch']}, device {results['device']}, {results['threads']} threads. "
+             "Ratios are medians over interleaved rounds measured in this one run.", ""]
+    if "throughput" in results:
+        t = results["throughput"]
+        ips = t["images_per_second"]
+        lines += ["## Throughput (Fashion-MNIST DCGAN, batch %d, one D + one G update)" % t["batch_size"], "",
+                  "| loop | images/s |", "|---|---|"]
+        lines += [f"| {name} | {value:.0f} |" for name, value in ips.items()]
+        lines += ["", f"- gan_lib / official style: **{t['speedup_over_official']:.2f}x** (target at least 1.3x)",
+                  f"- gan_lib overhead over bare compute: **{100 * t['overhead_over_bare']:.1f}%** (target at most 5%)", ""]
+    if "throughput_fp32" in results:
+        a, b = results["throughput"]["images_per_second"]["gan_lib"], results["throughput_fp32"]["images_per_second"]["gan_lib"]
+        lines += [f"- mixed precision ({results['throughput']['amp_dtype']}) against float32: {a / b:.2f}x", ""]
+    if "time_to_quality" in results:
+        q = results["time_to_quality"]
+        lines += ["## Time to quality (Frechet distance on the book's classifier, 2,000 samples vs test set)", "",
+                  f"Threshold FD {q['threshold_fd']} (1.1 x the baseline's best, {q['baseline_best_fd']:.2f}, "
+                  f"within {q['budget_s']:.0f} s of training).", "",
+                  "| recipe | seconds to threshold |", "|---|---|",
+                  f"| official style (architecture and hyperparameters of pytorch/examples) | {_fmt(q['baseline_seconds'], 1)} |",
+                  f"| gan_lib | {_fmt(q['gan_lib_seconds'], 1)} |", "",
+                  f"- speedup: **{_fmt(q['speedup'])}x** (target at least 3x)", ""]
+    if "book" in results:
+        b = results["book"]
+        lines += ["## Book: seconds to execute each notebook", "", "| notebook | seconds |", "|---|---|"]
+        lines += [f"| {name} | {s:.1f} |" for name, s in b["seconds"].items()]
+        lines += [f"| **total** | **{b['total_seconds']:.1f}** |", "",
+                  "Targets: every notebook under 180 s, the whole book under 900 s.", ""]
+    if "playground" in results:
+        p = results["playground"]
+        lines += ["## 2D playground", "", "| measure | value |", "|---|---|"]
+        lines += [f"| {k} | {v:.1f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in p.items()]
+        lines += ["", "Targets: at least 50 training steps/s and at least 5 plot refreshes/s.", ""]
+    for name, error in results.get("errors", {}).items():
+        lines += [f"- {name} not measured: {error}"]
+    return "\n".join(lines) + "\n"
+
+
+def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None = None) -> dict:
+    device = gan_lib.select_device("auto")
+    results = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs" +
+               (f", {torch.cuda.get_device_name()}" if device.type == "cuda" else ""),
+               "torch": torch.__version__, "device": str(device), "threads": torch.get_num_threads(),
+               "quick": quick, "errors": {}}
+    jobs = {
+        "throughput": lambda: measure_throughput(device, rounds=3 if quick else 7, steps=5 if quick else 10),
+        "time_to_quality": lambda: measure_time_to_quality(device, budget_s=60 if quick else 600,
+                                                           eval_every_s=15 if quick else 30, threshold=threshold),
+        "book": lambda: measure_book(sorted(NOTEBOOKS.glob("*.ipynb"))[: 1 if quick else None]),
+        "playground": measure_playground,
+    }
+    if device.type == "cuda":
+        jobs["throughput_fp32"] = lambda: measure_throughput(device, mixed_precision=False)
+    for name, job in jobs.items():
+        if name in skip:
+            continue
+        print(f"[speed] {name} ...", flush=True)
+        try:
+            results[name] = job()
+        except (ImportError, FileNotFoundError, RuntimeError) as error:
+            results["errors"][name] = f"{type(error).__name__}: {error}"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "speed.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / "speed.md").write_text(to_markdown(results))
+    print(to_markdown(results))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and a short race: a smoke run")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: throughput,time_to_quality,book,playground")
+    parser.add_argument("--threshold", type=float, default=None, help="FD threshold (default: 1.1 x the baseline's best)")
+    args = parser.parse_args(argv)
+    run(args.quick, tuple(s for s in args.skip.split(",") if s), args.threshold)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""All image metrics at once: generated images against real ones, in our classifier's features.
+
+`evaluate_images(fake, "fashion-mnist")` embeds both sets with `evaluation_classifier`
+and returns FD, KID, precision, recall, density, coverage and the classifier score.
+`real_data_floor` gives the same numbers for real training images against the real test
+images: what a perfect generator would score with the same number of samples, the floor
+to quote next to any GAN's numbers. `evaluate_image_generator` samples a trainer first.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..data import load_images
+from .classifier import EvaluationClassifier, evaluation_classifier
+from .distances import classifier_score, frechet_distance, kernel_distance
+from .manifold import density_coverage, precision_recall
+
+METRIC_NAMES = ("fd", "kid", "precision", "recall", "density", "coverage", "classifier_score")
+
+
+def _check_images(images: torch.Tensor, name: str) -> torch.Tensor:
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
+        raise ValueError(f"{name} must be a tensor of shape (N, C, H, W), got {shape}")
+    if not images.is_floating_point():
+        raise ValueError(f"{name} must be floats in [-1, 1] (the generator's tanh range); "
+                         "convert uint8 data with ImageSet.to_unit_range()")
+    if images.numel() and (images.min() < -1.001 or images.max() > 1.001):
+        raise ValueError(f"{name} must lie in [-1, 1], found values in [{float(images.min()):.3g}, "
+                         f"{float(images.max()):.3g}]; clamp them or rescale with x * 2 - 1 if they are in [0, 1]")
+    return images
+
+
+def _random_rows(images: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    if len(images) == n:
+        return images
+    rows = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:n]
+    return images[rows]
+
+
+def evaluate_images(fake_images: torch.Tensor, dataset: str, real_images: torch.Tensor | None = None,
+                    classifier: EvaluationClassifier | None = None, device: str | torch.device = "auto",
+                    seed: int = 0) -> dict[str, float]:
+    """FD, KID, precision/recall (k = 3), density/coverage (k = 5) and the classifier score of
+    `fake_images` (N, C, H, W) in [-1, 1] against `real_images` (default: the test split of
+    `dataset`), in the features of `dataset`'s evaluation classifier.
+
+    The larger set is cut to the size of the smaller (a fixed random subset) so that the
+    k-NN metrics and the FD bias compare like with like; `num_samples` in the result says
+    how many images of each set were used. The classifier score uses the generated images only.
+    """
+    fake_images = _check_images(fake_images, "fake_images")
+    if real_images is None:
+        real_images = load_images(dataset, "test").to_unit_range()
+    real_images = _check_images(real_images, "real_images")
+    classifier = classifier or evaluation_classifier(dataset, device=device)
+    n = min(len(fake_images), len(real_images))
+    if n < 10:
+        raise ValueError(f"need at least 10 images in each set, got {len(fake_images)} generated and {len(real_images)} real")
+    real_features, _ = classifier.embed(_random_rows(real_images, n, seed))
+    fake_features, fake_logits = classifier.embed(_random_rows(fake_images, n, seed + 1))
+    precision, recall = precision_recall(real_features, fake_features, k=3)
+    density, coverage = density_coverage(real_features, fake_features, k=5)
+    return {
+        "fd": frechet_distance(real_features, fake_features),
+        "kid": kernel_distance(real_features, fake_features, subset_size=min(1000, n), seed=seed),
+        "precision": precision, "recall": recall, "density": density, "coverage": coverage,
+        "classifier_score": classifier_score(fake_logits),
+        "num_samples": n,
+    }
+
+
+def real_data_floor(dataset: str, num_samples: int | None = None, classifier: EvaluationClassifier | None = None,
+                    device: str | torch.device = "auto", seed: int = 0) -> dict[str, float]:
+    """The metrics of real *training* images (a random subset of `num_samples`, default as many
+    as the test split has) scored as if generated, against the test split: the best value any
+    generator can expect with that many samples (FD and KID near 0, the others near 1)."""
+    train = load_images(dataset, "train").to_unit_range()
+    test = load_images(dataset, "test").to_unit_range()
+    num_samples = num_samples or len(test)
+    if not 10 <= num_samples <= len(train):
+        raise ValueError(f"num_samples must be between 10 and {len(train)} for {dataset}, got {num_samples}")
+    return evaluate_images(_random_rows(train, num_samples, seed + 2), dataset, test, classifier, device, seed)
+
+
+@torch.no_grad()
+def evaluate_image_generator(trainer, num_samples: int | None = None, seed: int = 0, batch_size: int = 1000,
+                             classifier: EvaluationClassifier | None = None) -> dict[str, float]:
+    """Sample `num_samples` images (default: the size of the test split) from a trained
+    `gan_lib.Trainer` on an image dataset, `batch_size` at a time, and `evaluate_images` them."""
+    dataset = trainer.config.dataset
+    if num_samples is None:
+        num_samples = len(load_images(dataset, "test"))
+    chunks = [trainer.sample(min(batch_size, num_samples - start), seed=seed * 1_000_003 + start)
+              for start in range(0, num_samples, batch_size)]
+    return evaluate_images(torch.cat(chunks), dataset, classifier=classifier, device=trainer.device, seed=seed)

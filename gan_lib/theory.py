@@ -1,0 +1,146 @@
+"""The theory of chapter 3 as numbers: the optimal discriminator and the Jensen-Shannon view.
+
+For a fixed generator the best discriminator is D*(x) = p_data(x) / (p_data(x) + p_g(x))
+(eq. 3.5), and the value of the game at D* is C(G) = -log 4 + 2 JSD(p_data || p_g)
+(eq. 3.7). On 1D problems both densities can be computed: p_data in closed form
+(gan_lib.data.Mixture1D) and p_g as a histogram of many generated samples
+(`generator_bin_probabilities`). `fit_discriminator` trains a discriminator
+alone against two fixed samplers, to check eq. 3.5 or to estimate V at (nearly) D*.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .losses import bce_discriminator_loss
+
+Sampler = Callable[[int, torch.Generator], torch.Tensor]  # (n, rng) -> samples (n, ...)
+
+
+def optimal_discriminator(p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tensor:
+    """Eq. (3.5): D*(x) = p_data(x) / (p_data(x) + p_g(x)), elementwise on two density tensors.
+    Where both densities are 0 no discriminator output matters; we return 1/2 there."""
+    if p_data.shape != p_g.shape:
+        raise ValueError(f"p_data and p_g must have the same shape, got {tuple(p_data.shape)} and {tuple(p_g.shape)}")
+    if bool((p_data < 0).any()) or bool((p_g < 0).any()):
+        raise ValueError("densities must be non-negative")
+    total = p_data + p_g
+    return torch.where(total > 0, p_data / total.clamp_min(torch.finfo(total.dtype).tiny), torch.full_like(total, 0.5))
+
+
+def _check_distributions(p: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    if p.shape != q.shape or p.ndim != 1:
+        raise ValueError(f"p and q must be 1D tensors of bin probabilities of equal length, got "
+                         f"{tuple(p.shape)} and {tuple(q.shape)}")
+    p, q = p.double(), q.double()
+    for name, values in (("p", p), ("q", q)):
+        if bool((values < 0).any()) or abs(float(values.sum()) - 1) > 1e-4:
+            raise ValueError(f"{name} must be non-negative and sum to 1 (sums to {float(values.sum()):.6f}); "
+                             "normalise it, or widen the bins so that no probability mass falls outside")
+    return p, q
+
+
+def _xlogy_ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a * log(a / b), with 0 log 0 = 0."""
+    return torch.where(a > 0, a * (torch.log(a) - torch.log(b.clamp_min(1e-300))), torch.zeros_like(a))
+
+
+def jensen_shannon_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
+    """Eq. (3.6): JSD(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m) with m = (p + q) / 2, in nats, for two
+    discrete distributions (K,) such as bin probabilities. 0 when p = q, log 2 when they do not overlap."""
+    p, q = _check_distributions(p, q)
+    m = 0.5 * (p + q)
+    return float(0.5 * _xlogy_ratio(p, m).sum() + 0.5 * _xlogy_ratio(q, m).sum())
+
+
+def optimal_value(p: torch.Tensor, q: torch.Tensor) -> float:
+    """C(G) = V(D*, G) = E_p[log D*(x)] + E_q[log(1 - D*(x))] computed directly from eq. (3.5) for
+    bin probabilities p (data) and q (model). Eq. (3.7) says this equals -log 4 + 2 JSD(p || q)."""
+    p, q = _check_distributions(p, q)
+    return float(_xlogy_ratio(p, p + q).sum() + _xlogy_ratio(q, p + q).sum())
+
+
+def criterion_from_jsd(jsd: float) -> float:
+    """Eq. (3.7): C(G) = -log 4 + 2 JSD(p_data || p_g)."""
+    return -math.log(4) + 2 * jsd
+
+
+def jsd_from_value(value: float) -> float:
+    """Eq. (3.7) solved for the divergence: JSD = (V + log 4) / 2. With V measured at a trained,
+    not exactly optimal D this is a lower bound on the true JSD (V(D, G) <= V(D*, G))."""
+    return (value + math.log(4)) / 2
+
+
+@torch.no_grad()
+def generator_bin_probabilities(generator: nn.Module, edges: torch.Tensor, num_samples: int = 200_000,
+                                seed: int = 0, chunk: int = 50_000) -> torch.Tensor:
+    """The probability p_g gives each bin between `edges`, for a generator with 1D output: the histogram of
+    `num_samples` draws of G(z) (batch norm in eval mode, a seeded noise stream). The outer bins also hold
+    the tails, so the result sums to 1. Monte Carlo error per bin is about sqrt(q (1 - q) / num_samples);
+    the bias it adds to a JSD over K occupied bins is of order K / (8 num_samples) nats."""
+    if edges.ndim != 1 or len(edges) < 2 or not bool((edges[1:] > edges[:-1]).all()):
+        raise ValueError("bin edges must be a 1D, strictly increasing tensor with at least 2 entries, "
+                         "e.g. torch.linspace(-6, 6, 241)")
+    if tuple(getattr(generator, "output_shape", (1,))) != (1,):
+        raise ValueError(f"generator_bin_probabilities needs a generator of 1D samples, got output shape "
+                         f"{tuple(generator.output_shape)}; train on a 1D dataset such as 'bimodal-1d'")
+    device = next(generator.parameters()).device
+    rng = torch.Generator(device=device)
+    rng.manual_seed(seed)
+    sample = generator_sampler(generator)
+    edges = edges.to(device, torch.float64)
+    counts = torch.zeros(len(edges) - 1, dtype=torch.float64, device=device)
+    for start in range(0, num_samples, chunk):
+        x = sample(min(chunk, num_samples - start), rng).double().squeeze(1)  # (n,)
+        index = torch.bucketize(x.clamp(edges[0], edges[-1]), edges[1:-1], right=True)  # bin 0..K-1 of each x
+        counts += torch.bincount(index, minlength=len(counts)).double()
+    return (counts / num_samples).cpu()
+
+
+def value_function(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> float:
+    """Eq. (3.1) estimated on samples: V(D, G) = mean log D(x) + mean log(1 - D(G(z))), the negative
+    of D's loss, eq. (3.2)."""
+    with torch.no_grad():
+        return -float(bce_discriminator_loss(discriminator(real), discriminator(fake)))
+
+
+def fit_discriminator(discriminator: nn.Module, sample_real: Sampler, sample_fake: Sampler, steps: int = 1000,
+                      batch_size: int = 512, lr: float = 2e-3, seed: int = 0) -> list[float]:
+    """Train `discriminator` alone: minimise D's loss (eq. 3.2) on fresh batches from two fixed samplers,
+    with Adam and a learning rate that decays linearly to 0 (the last steps average out sampling noise).
+    Returns D's loss at every step. Samplers are called as `sample(n, rng)` with a seeded torch.Generator."""
+    if not isinstance(steps, int) or steps <= 0 or not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"steps and batch_size must be positive integers, got {steps!r} and {batch_size!r}")
+    device = next(discriminator.parameters()).device
+    rng = torch.Generator(device=device)
+    rng.manual_seed(seed)
+    optimizer = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
+    losses = []
+    for _ in range(steps):
+        with torch.no_grad():
+            real, fake = sample_real(batch_size, rng), sample_fake(batch_size, rng)
+        loss = bce_discriminator_loss(discriminator(real), discriminator(fake))  # eq. (3.2)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+def generator_sampler(generator: nn.Module) -> Sampler:
+    """A `Sampler` drawing G(z), z ~ N(0, I), without gradients and with batch norm in eval mode."""
+    device = next(generator.parameters()).device
+
+    def sample(n: int, rng: torch.Generator) -> torch.Tensor:
+        was_training = generator.training
+        generator.eval()
+        with torch.no_grad():
+            out = generator(torch.randn(n, generator.latent_dim, generator=rng, device=device))
+        generator.train(was_training)
+        return out
+    return sample

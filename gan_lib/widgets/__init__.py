@@ -1,0 +1,29 @@
+"""Interactive playgrounds (ipywidgets) on the real gan_lib.Trainer, and their static stand-ins.
+
+- `ToyPlayground`: GAN Lab's knobs and views on 2D targets (chapters 2 and 7);
+- `ImagePlayground`: a bounded DCGAN run on digits or Fashion-MNIST, then a latent-space explorer (chapter 4);
+- `static_sweep`: a figure of short runs over two knobs, for the static book (no kernel there);
+- `measure_playground_speed`: steps and redraws per second, for the speed benchmark.
+
+The layers underneath are usable without widgets: `ToySettings` / `ImageSettings` (validated
+knobs), `TrainingSession` (background training with pause and rollback on divergence),
+`take_toy_snapshot` and the figure functions (pure drawing on Agg canvases).
+Importing this package imports ipywidgets lazily: only building a playground needs it.
+"""
+from .figures import ToyView, explorer_figure, figure_to_png, sample_grid_figure, toy_figure
+from .image_playground import ImagePlayground
+from .latent import LatentExplorer, generate, slerp
+from .session import TrainingSession, capture_state, restore_state, torch_threads
+from .settings import ImageSettings, InvalidSettingsError, ToySettings, build_image_trainer, build_toy_trainer
+from .snapshots import CoverageLog, ToySnapshot, take_toy_snapshot
+from .speed import display_path_costs, measure_playground_speed
+from .sweep import static_sweep
+from .toy_playground import ToyPlayground
+
+__all__ = [
+    "CoverageLog", "ImagePlayground", "ImageSettings", "InvalidSettingsError", "LatentExplorer", "ToyPlayground",
+    "ToySettings", "ToySnapshot", "ToyView", "TrainingSession", "build_image_trainer", "build_toy_trainer",
+    "capture_state", "display_path_costs", "explorer_figure", "figure_to_png", "generate",
+    "measure_playground_speed", "restore_state", "sample_grid_figure", "slerp", "static_sweep",
+    "take_toy_snapshot", "toy_figure", "torch_threads",
+]

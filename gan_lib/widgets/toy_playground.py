@@ -1,0 +1,244 @@
+"""The 2D playground: GAN Lab's knobs and views in a notebook, on the real gan_lib.Trainer (chapters 2, 4, 7).
+
+    from gan_lib.widgets import ToyPlayground
+    ToyPlayground(target="grid", loss="hinge")      # the last line of a cell displays it
+
+Every control maps to a field of `ToySettings`. Learning rates and D steps apply to the
+running model at once (the reader can calm a run that oscillates); every other control
+builds a new model. Training runs on a worker thread (`TrainingSession`), so the notebook
+stays responsive; the view is redrawn at most `refresh_hz` times per second.
+"""
+from __future__ import annotations
+
+import html
+import time
+
+from ..data import TOY_DISTRIBUTIONS
+from ..losses import LOSSES
+from ..optim import OPTIMIZERS
+from ..penalties import PENALTIES
+from .figures import ToyView
+from .session import TrainingSession
+from .settings import InvalidSettingsError, ToySettings, build_toy_trainer
+from .snapshots import CoverageLog, ToySnapshot, take_toy_snapshot
+
+LIVE_SETTINGS = ("lr_g", "lr_d", "d_steps")  # applied to the running model without a rebuild
+WEIGHT_CLIP = 0.01  # the weight-clipped WGAN's c (Arjovsky et al., 2017)
+CHUNK_STEPS = 5  # steps between checks for a pause or a redraw (one chunk takes ~30 ms on a CPU)
+
+
+def _status_html(text: str, error: bool = False) -> str:
+    colour = "#b00020" if error else "#333"
+    return f'<span style="color:{colour}">{html.escape(text)}</span>'
+
+
+class ToyPlayground:
+    """Controls, buttons and a live view of a GAN learning a 2D target.
+
+    The Python API is what the buttons call, so tests and scripts drive it headless:
+    set `playground.controls[name].value`, call `train_button.click()` (train / pause),
+    `step_button.click()` and `reset_button.click()`; read `trainer`, `message`,
+    `last_snapshot` and `image.value` (JPEG bytes).
+    """
+
+    def __init__(self, settings: ToySettings | None = None, refresh_hz: float = 8.0, threads: int | None = 1,
+                 **overrides):
+        import ipywidgets as widgets
+
+        if not refresh_hz > 0:
+            raise ValueError(f"refresh_hz must be positive, got {refresh_hz!r}")
+        initial = (settings or ToySettings()).replace(**overrides)
+        self.refresh_hz, self.threads = refresh_hz, threads
+        self.controls = self._make_controls(widgets, initial)
+        self.train_button = widgets.Button(description="Train", icon="play", button_style="success")
+        self.step_button = widgets.Button(description="One step", icon="step-forward")
+        self.reset_button = widgets.Button(description="Reset", icon="refresh")
+        self.status = widgets.HTML()
+        self.image = widgets.Image(format="jpeg")
+        self.view = ToyView(blit=True)
+        self.session: TrainingSession | None = None
+        self.coverage = CoverageLog()
+        self.last_snapshot: ToySnapshot | None = None
+        self.message, self.refresh_count, self.refresh_seconds = "", 0, 0.0
+        self._last_refresh = 0.0
+        self.train_button.on_click(lambda _: self.toggle_training())
+        self.step_button.on_click(lambda _: self.one_step())
+        self.reset_button.on_click(lambda _: self.reset())
+        for name, control in self.controls.items():
+            control.observe(self._on_live_change if name in LIVE_SETTINGS else self._on_structure_change, "value")
+        self.widget = self._layout(widgets)
+        self.reset()
+
+    # --- controls ---------------------------------------------------------------------------
+    @staticmethod
+    def _make_controls(widgets, s: ToySettings) -> dict:
+        style, layout = {"description_width": "120px"}, widgets.Layout(width="310px")
+
+        def rate(value, label):
+            return widgets.FloatLogSlider(value=value, base=10, min=-5, max=0, step=0.1, description=label,
+                                          readout_format=".0e", style=style, layout=layout)
+
+        def slider(value, low, high, label, step=1):
+            return widgets.IntSlider(value=value, min=low, max=high, step=step, description=label, style=style,
+                                     layout=layout)
+
+        def pick(options, value, label):
+            return widgets.Dropdown(options=list(options), value=value, description=label, style=style, layout=layout)
+
+        return {
+            "target": pick(TOY_DISTRIBUTIONS.names(), s.target, "target"),
+            "loss": pick(LOSSES.names(), s.loss, "loss"),
+            "penalty": pick(PENALTIES.names(), s.penalty, "penalty"),
+            "spectral_norm": widgets.Checkbox(value=s.spectral_norm, description="spectral norm on D", indent=False),
+            "weight_clip": widgets.Checkbox(value=s.weight_clip is not None, indent=False,
+                                            description=f"clip D's weights to ±{WEIGHT_CLIP}"),
+            "optimizer": pick(OPTIMIZERS.names(), s.optimizer, "optimiser"),
+            "lr_g": rate(s.lr_g, "G learning rate"),
+            "lr_d": rate(s.lr_d, "D learning rate"),
+            "d_steps": slider(s.d_steps, 1, 10, "D steps per G step"),
+            "batch_size": widgets.IntText(value=s.batch_size, description="batch size", style=style, layout=layout),
+            "seed": widgets.IntText(value=s.seed, description="seed", style=style, layout=layout),
+            "g_width": slider(s.g_width, 8, 256, "G width", 8),
+            "g_depth": slider(s.g_depth, 1, 6, "G depth"),
+            "d_width": slider(s.d_width, 8, 256, "D width", 8),
+            "d_depth": slider(s.d_depth, 1, 6, "D depth"),
+            "latent_dim": slider(s.latent_dim, 1, 16, "latent size"),
+        }
+
+    def settings(self) -> ToySettings:
+        """The settings the controls show now (not yet validated)."""
+        values = {name: control.value for name, control in self.controls.items()}
+        values["weight_clip"] = WEIGHT_CLIP if values["weight_clip"] else None
+        return ToySettings(**values)
+
+    def _layout(self, widgets):
+        c = self.controls
+        heading = lambda text: widgets.HTML(f"<b>{text}</b>")  # noqa: E731
+        column = widgets.VBox([
+            heading("Data and objective"), c["target"], c["loss"], c["penalty"], c["spectral_norm"], c["weight_clip"],
+            heading("Optimisation"), c["optimizer"], c["lr_g"], c["lr_d"], c["d_steps"], c["batch_size"], c["seed"],
+            heading("Networks"), c["g_width"], c["g_depth"], c["d_width"], c["d_depth"], c["latent_dim"],
+        ])
+        buttons = widgets.HBox([self.train_button, self.step_button, self.reset_button])
+        return widgets.HBox([column, widgets.VBox([buttons, self.status, self.image])])
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # --- state ------------------------------------------------------------------------------
+    @property
+    def trainer(self):
+        return None if self.session is None else self.session.trainer
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None and self.session.running
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message = text
+        step = "" if self.trainer is None else f"step {self.trainer.step}"
+        training = self.running and self.session.stop_reason is None
+        speed = f" · {self.session.steps_per_second:.0f} steps/s" if training else ""
+        self.status.value = _status_html(" · ".join(part for part in (step + speed, text) if part), error)
+
+    # --- actions (what the buttons and controls call) ---------------------------------------------
+    def reset(self) -> bool:
+        """Build a new model from the controls; refuse invalid settings with a message. True if built."""
+        self.pause()
+        try:
+            settings = self.settings().validate()
+            trainer = build_toy_trainer(settings)
+        except InvalidSettingsError as error:
+            self.session = None
+            self.train_button.disabled = self.step_button.disabled = True
+            self._say(f"Invalid settings: {error}", error=True)
+            return False
+        self.session = TrainingSession(trainer, CHUNK_STEPS, on_chunk=self._on_chunk, on_stop=self._on_stop,
+                                       threads=self.threads)
+        self.coverage = CoverageLog()
+        self.train_button.disabled = self.step_button.disabled = False
+        self.refresh()
+        self._say("new model: press Train")
+        return True
+
+    def toggle_training(self) -> None:
+        """The Train/Pause button."""
+        if self.running:
+            self.pause()
+        else:
+            self.start()
+
+    def start(self) -> bool:
+        if self.session is None:
+            self._say(f"Cannot train: {self.message}", error=True)
+            return False
+        started = self.session.start()
+        if started:
+            self.train_button.description, self.train_button.icon, self.train_button.button_style = "Pause", "pause", "warning"
+            self._say("training")
+        return started
+
+    def pause(self) -> None:
+        if self.running:
+            self.session.pause()
+
+    def one_step(self) -> bool:
+        """One generator update (and its D steps), then redraw."""
+        if self.session is None:
+            self._say(f"Cannot step: {self.message}", error=True)
+            return False
+        if self.running:
+            self._say("pause training before stepping by hand", error=True)
+            return False
+        if self.session.step(1):
+            self.refresh()
+            self._say("one step")
+            return True
+        self._after_divergence()
+        return False
+
+    def refresh(self) -> None:
+        """Redraw the view from the trainer as it is now."""
+        started = time.perf_counter()
+        with self.session.lock:
+            self.last_snapshot = take_toy_snapshot(self.trainer, self.coverage)
+        self.image.value = self.view.update(self.last_snapshot).frame()
+        self.refresh_count += 1
+        self._last_refresh = time.perf_counter()
+        self.refresh_seconds += self._last_refresh - started
+
+    # --- callbacks --------------------------------------------------------------------------
+    def _on_chunk(self, session: TrainingSession) -> None:  # worker thread
+        if time.perf_counter() - self._last_refresh >= 1.0 / self.refresh_hz:
+            self.refresh()
+            self._say("training")
+
+    def _on_stop(self, session: TrainingSession, reason: str) -> None:  # worker thread, once per run
+        self.train_button.description, self.train_button.icon, self.train_button.button_style = "Train", "play", "success"
+        if reason == "diverged":
+            self._after_divergence()
+            return
+        self.refresh()
+        if reason == "error":
+            self._say(session.message, error=True)
+        else:
+            self._say("paused" if reason == "paused" else "stopped")
+
+    def _after_divergence(self) -> None:
+        self.coverage.truncate(self.trainer.step)
+        self.refresh()
+        self._say(self.session.message, error=True)
+
+    def _on_live_change(self, change) -> None:
+        if self.session is None:
+            return
+        trainer, settings = self.trainer, self.settings()
+        trainer.config.lr_g, trainer.config.lr_d, trainer.config.n_critic = settings.lr_g, settings.lr_d, settings.d_steps
+        for optimizer, rate in ((trainer.opt_g, settings.lr_g), (trainer.opt_d, settings.lr_d)):
+            for group in optimizer.param_groups:
+                group["lr"] = rate
+        self._say(f"{change['owner'].description} set to {change['new']:.3g}")
+
+    def _on_structure_change(self, change) -> None:
+        if self.reset():
+            self._say(f"{change['owner'].description} changed: new model built; press Train")

@@ -1,0 +1,107 @@
+"""Tests of the book's build and check helpers in tools/: the link scan and the cache guard."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+def load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+check_links = load_tool("check_links")
+book_cache_guard = load_tool("book_cache_guard")
+browser_check = load_tool("browser_check")
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A two-page site with one of each problem the scan must find, and fine links beside them."""
+    write(tmp_path / "index.html", """<html><body id="top">
+      <a href="notebooks/ch1.html#sec-a">fine</a> <a href="#top">fine</a> <a href="https://arxiv.org/abs/1406.2661">fine</a>
+      <a href="notebooks/ch1.html#no-such-id">bad fragment</a> <a href="notebooks/missing.html">bad page</a>
+      <img src="_images/fig.png"> <img src="_images/gone.png">
+      <script src="https://cdn.example.org/lib.js"></script> <link rel="stylesheet" href="https://cdn.example.org/x.css">
+      <a href="mailto:someone@example.org">fine</a> <img src="data:image/png;base64,AAAA">
+    </body></html>""")
+    write(tmp_path / "notebooks" / "ch1.html", '<h2 id="sec-a">A</h2><a href="../index.html">back</a>'
+                                              '<a href="../_sources/ch1.ipynb" download>nb</a>')
+    write(tmp_path / "_images" / "fig.png", "png")
+    write(tmp_path / "_sources" / "ch1.ipynb", "{}")
+    write(tmp_path / "_static" / "theme-macros.html", "<link href=\"{{ pathto('x.css', 1) }}\">")  # a template, not a page
+    return tmp_path
+
+
+def test_check_links_finds_exactly_the_broken_links_and_remote_loads(site):
+    problems, checked = check_links.check_site(site)
+    assert sorted(problems) == sorted([
+        "index.html: notebooks/ch1.html#no-such-id -> no id 'no-such-id' in notebooks/ch1.html",
+        "index.html: <a> notebooks/missing.html -> missing file notebooks/missing.html",
+        "index.html: <img> _images/gone.png -> missing file _images/gone.png",
+        "index.html: <script> loads https://cdn.example.org/lib.js from the internet (the book must work offline)",
+        "index.html: <link> loads https://cdn.example.org/x.css from the internet (the book must work offline)",
+    ])
+    # index: 2 fine + 2 broken links + 2 images; ch1: back link and the notebook download.
+    assert checked == 8
+
+
+def test_check_links_main_fails_without_a_built_site(tmp_path, capsys):
+    assert check_links.main(["check_links.py", str(tmp_path)]) == 1
+    assert "make book" in capsys.readouterr().err
+
+
+def test_cache_guard_clears_cache_and_doctrees_only_when_gan_lib_changes(tmp_path):
+    write(tmp_path / "gan_lib" / "losses.py", "x = 1\n")
+    write(tmp_path / "requirements.txt", "torch\n")
+    cache, doctrees = tmp_path / "_build" / ".jupyter_cache", tmp_path / "_build" / ".doctrees"
+    write(cache / "db", "executed")
+    write(doctrees / "env.pickle", "env")
+
+    assert book_cache_guard.guard(cache, root=tmp_path) is True  # no fingerprint yet: cannot trust the cache
+    write(cache / "db", "executed")
+    write(doctrees / "env.pickle", "env")
+    assert book_cache_guard.guard(cache, root=tmp_path) is False  # nothing changed: keep it
+    assert (cache / "db").is_file() and (doctrees / "env.pickle").is_file()
+
+    write(tmp_path / "gan_lib" / "losses.py", "x = 2\n")
+    assert book_cache_guard.guard(cache, root=tmp_path) is True
+    assert not cache.exists() and not doctrees.exists()
+
+
+def test_cache_guard_fingerprint_depends_on_content_and_requirements(tmp_path):
+    write(tmp_path / "gan_lib" / "a.py", "x = 1\n")
+    write(tmp_path / "requirements.txt", "torch\n")
+    first = book_cache_guard.code_fingerprint(tmp_path)
+    assert book_cache_guard.code_fingerprint(tmp_path) == first
+    write(tmp_path / "requirements.txt", "torch\nscipy\n")
+    assert book_cache_guard.code_fingerprint(tmp_path) != first
+
+
+def test_browser_check_reads_every_page_of_the_toc_in_order(tmp_path):
+    write(tmp_path / "_toc.yml", """format: jb-book
+root: book/intro
+parts:
+  - caption: A
+    chapters:
+      - file: notebooks/01_a
+        sections:
+          - file: notebooks/01b.ipynb
+  - caption: B
+    chapters:
+      - file: book/glossary.md
+""")
+    assert browser_check.toc_pages(tmp_path / "_toc.yml") == [
+        "book/intro", "notebooks/01_a", "notebooks/01b", "book/glossary"]

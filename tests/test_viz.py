@@ -1,0 +1,69 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import gan_lib  # noqa: E402
+from gan_lib import viz  # noqa: E402
+from gan_lib.widgets import CoverageLog, ToySnapshot, take_toy_snapshot  # noqa: E402
+
+
+def _snapshot(step=0, fake=None, heatmap=None):
+    fake = torch.zeros(8, 2) if fake is None else fake
+    return ToySnapshot(step=step, target="ring", limits=(-1.6, 1.6), real=torch.ones(8, 2) * 0.5, fake=fake,
+                       arrow_origins=fake[:4], arrows=torch.ones(4, 2), heatmap=torch.full((10, 10), 0.5)
+                       if heatmap is None else heatmap, heatmap_label="D(x) = P(real)",
+                       losses={"step": [], "d_loss": [], "g_loss": []}, coverage=CoverageLog())
+
+
+def test_plot_toy_snapshots_draws_one_panel_per_snapshot_of_a_real_run():
+    trainer = gan_lib.Trainer.from_config(gan_lib.TrainConfig(dataset="ring", steps=4, batch_size=32, width=8,
+                                                              depth=1, progress=False, device="cpu"))
+    log = CoverageLog()
+    snapshots = [take_toy_snapshot(trainer, log, n_points=64, resolution=16)]
+    trainer.train(2)
+    snapshots.append(take_toy_snapshot(trainer, log, n_points=64, resolution=16))
+    fig = viz.plot_toy_snapshots(snapshots, ncols=2)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["step 0", "step 2"]
+    assert len(fig.axes) == 3  # two panels and the shared colour bar
+    assert fig.axes[-1].get_ylabel() == "D(x) = P(real)"
+    plt.close(fig)
+
+
+def test_plot_toy_snapshots_blanks_unused_panels_and_checks_titles():
+    fig = viz.plot_toy_snapshots([_snapshot(0), _snapshot(5)], titles=["a", "b"], ncols=3)
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["a", "b"]
+    assert not fig.axes[2].axison  # the third grid cell is empty
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one title per snapshot"):
+        viz.plot_toy_snapshots([_snapshot()], titles=["a", "b"])
+    with pytest.raises(ValueError, match="at least one snapshot"):
+        viz.plot_toy_snapshots([])
+
+
+def test_plot_single_step_shows_the_change_and_magnified_moves():
+    heat_before = torch.full((10, 10), 0.5)
+    heat_after = heat_before.clone()
+    heat_after[0, 0] = 0.52  # D's map rose by 0.02 in one corner, fell by 0.01 in another
+    heat_after[9, 9] = 0.49
+    start = torch.zeros(8, 2)
+    moved = start + torch.tensor([0.01, 0.0])  # every point moved 0.01 to the right
+    fig = viz.plot_single_step(_snapshot(0, start, heat_before), _snapshot(0, start, heat_after),
+                               _snapshot(1, moved, heat_after))
+    change_image = fig.axes[1].images[0]
+    assert torch.allclose(torch.as_tensor(change_image.get_array()), heat_after - heat_before)
+    assert change_image.get_clim() == pytest.approx((-0.02, 0.02))  # symmetric around 0
+    # Longest arrow = 0.12 of the 3.2-wide view: magnified 0.12 * 3.2 / 0.01 = 38.4 times.
+    assert fig.axes[2].get_title().endswith("(arrows x38)")
+    quiver = fig.axes[2].collections[-1]
+    assert quiver.U[0] == pytest.approx(0.384) and quiver.V[0] == pytest.approx(0.0)
+    plt.close(fig)
+
+
+def test_plot_single_step_rejects_snapshots_of_different_runs():
+    other = _snapshot(0, torch.zeros(5, 2))
+    with pytest.raises(ValueError, match="same run"):
+        viz.plot_single_step(_snapshot(), _snapshot(), other)

@@ -1,0 +1,112 @@
+"""Run the long sweeps that chapters 7 and 8 load, and save their rows as JSON.
+
+    python tools/run_sweeps.py            # all sweeps (about 1 CPU-hour on a laptop core; minutes on a GPU)
+    python tools/run_sweeps.py losses     # chapter 7: every loss / penalty on the ring and the grid
+    python tools/run_sweeps.py knobs      # chapter 8: the "unstable training" remedies, tested
+    python tools/run_sweeps.py images     # chapter 7: every loss / penalty on 8x8 digits, image metrics
+    python tools/run_sweeps.py --quick    # a 20-step smoke version of each, written to /tmp
+
+Each run is a `gan_lib.sweep.run_sweep` over a grid of `TrainConfig`s; the chapters print the
+saved tables with `gan_lib.sweep.summarize`. Results go to notebooks/results/<name>.json with the
+grid, the step budget, the device and the torch version in their `meta`.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gan_lib import TrainConfig, select_device  # noqa: E402
+from gan_lib.sweep import run_sweep, save_rows, variant  # noqa: E402
+
+SEEDS = [0, 1, 2]
+EVAL_AT = [250, 500, 1000, 2000]  # one run measured at several budgets gives a learning curve
+
+
+def loss_variants() -> list[dict]:
+    """Chapter 7: each GAN formulation with the settings of the paper that introduced it."""
+    return [
+        variant("minimax", loss="minimax"),
+        variant("non-saturating", loss="non-saturating"),
+        variant("least-squares", loss="least-squares"),
+        variant("hinge", loss="hinge"),
+        # Arjovsky et al. (2017): RMSprop, lr 5e-5, clip 0.01, 5 critic steps per generator step.
+        variant("WGAN (clip)", loss="wasserstein", weight_clip=0.01, optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5,
+                n_critic=5),
+        # Gulrajani et al. (2017): lambda 10, 5 critic steps, Adam lr 1e-4, betas (0, 0.9).
+        variant("WGAN-GP", loss="wasserstein", penalty="wgan-gp", n_critic=5, lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9)),
+        variant("NS + R1", loss="non-saturating", penalty="r1"),
+        variant("NS + spectral norm", loss="non-saturating", spectral_norm=True),
+    ]
+
+
+def knob_variants() -> list[dict]:
+    """Chapter 8: the remedies for unstable training that readers are told to try, one at a time,
+    each against the same non-saturating baseline (Adam, lr 2e-4, betas (0.5, 0.999))."""
+    return [
+        variant("Adam (baseline)"),
+        variant("SGD, lr 0.01", optimizer="sgd", lr_g=1e-2, lr_d=1e-2),
+        variant("SGD, lr 0.05", optimizer="sgd", lr_g=5e-2, lr_d=5e-2),
+        variant("Adam + grad clip 1", grad_clip=1.0),
+        variant("TTUR (D 4e-4, G 1e-4)", lr_d=4e-4, lr_g=1e-4),
+        variant("n_critic = 5", n_critic=5),
+        variant("R1 penalty", penalty="r1"),
+        variant("spectral norm", spectral_norm=True),
+        variant("EMA of G (0.999)", ema_decay=0.999),
+    ]
+
+
+# name: (output file, variants, datasets, overrides of the base config, evaluation budgets)
+SWEEPS = {"losses": ("ch07_losses", loss_variants, ["ring", "grid"], {}, EVAL_AT),
+          "knobs": ("ch08_stability_knobs", knob_variants, ["ring"], {}, EVAL_AT),
+          # the image setup of chapter 7: the DCGAN on 8x8 digits, batch 64, image metrics on 360 samples
+          "images": ("ch07_losses_digits", loss_variants, ["digits"], {"batch_size": 64}, [500, 1000])}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sweeps", nargs="*", help=f"which sweeps: {', '.join(SWEEPS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="20 steps, one seed, results in /tmp")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.sweeps if name not in SWEEPS]
+    if unknown:
+        parser.error(f"unknown sweep {', '.join(unknown)}; choose from {', '.join(SWEEPS)}")
+    torch.set_num_threads(args.threads)
+    out = Path("/tmp") if args.quick else ROOT / "notebooks" / "results"
+    for name in args.sweeps or list(SWEEPS):
+        filename, variants, datasets, overrides, eval_at = SWEEPS[name]
+        steps, seeds = max(eval_at), SEEDS
+        if args.quick:
+            steps, seeds, eval_at = 20, [0], [10, 20]
+        base = TrainConfig(steps=steps, progress=False, log_every=50, **overrides)
+        grid = {"dataset": datasets, "variant": variants()}
+        meta = {"script": f"python tools/run_sweeps.py {name}", "steps": steps, "eval_at": eval_at, "seeds": seeds,
+                "base_config": base.to_dict(), "grid": grid, "device": str(select_device("auto")),
+                "torch": torch.__version__, "machine": platform.machine(), "complete": False}
+        rows: list[dict] = []
+        start = time.perf_counter()
+
+        def save_as_we_go(row):
+            rows.append(row)
+            save_rows(rows, out / f"{filename}.json", meta)  # partial results survive an interrupted sweep
+            scores = {k: round(v, 3) for k, v in row.items() if isinstance(v, float) and k != "seconds"}
+            print(f"{row['dataset']:6s} {row['variant']:24s} seed {row['seed']} step {row['steps']:5d}: {scores} "
+                  f"{row['seconds']:.0f} s", flush=True)
+
+        for seed in seeds:  # seed by seed: an interrupted sweep still covers every variant
+            run_sweep(base, grid, [seed], on_row=save_as_we_go, eval_at=eval_at)
+        meta.update(complete=True, total_seconds=round(time.perf_counter() - start, 1))
+        print(f"wrote {save_rows(rows, out / f'{filename}.json', meta)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
