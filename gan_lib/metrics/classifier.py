@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..atomic import atomic_write
 from ..data import load_images
 from ..device import select_device
 
@@ -157,20 +157,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through `write(file)` into a temporary file beside `path`, then rename it over `path`."""
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def train_classifier(dataset: str, device: str | torch.device = "cpu", progress: bool = False) -> EvaluationClassifier:
     """Train `dataset`'s evaluation classifier from scratch with its fixed recipe (deterministic on the CPU).
 
@@ -222,9 +208,9 @@ def save_classifier(model: EvaluationClassifier, path: str | os.PathLike) -> Pat
         "test_accuracy": model.test_accuracy, "train_seconds": model.train_seconds,
         "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
     }
-    _atomic_write(path, lambda file: torch.save(payload, file))
+    atomic_write(path, lambda file: torch.save(payload, file))
     checksum = _sha256(path)
-    _atomic_write(Path(str(path) + ".sha256"), lambda file: file.write(f"{checksum}  {path.name}\n".encode()))
+    atomic_write(Path(str(path) + ".sha256"), lambda file: file.write(f"{checksum}  {path.name}\n".encode()))
     return path
 
 
