@@ -2,7 +2,8 @@
 
     python -m benchmarks.speed [--quick] [--skip time_to_quality,book,...]
 
-Writes benchmarks/results/speed.json and speed.md. Every figure is measured in this one
+Writes benchmarks/results/speed.json and speed.md (`--quick`: speed-quick.json/.md, a smoke run
+that leaves the full results alone). Every figure is measured in this one
 run on this machine; comparisons are ratios of runs interleaved round by round (a, b, bare,
 a, b, bare, ...), so a change in the machine's load hits both sides of a ratio alike.
 
@@ -61,6 +62,9 @@ class BareStep:
     no shape checks (the models' own checks stay: they are part of the models)."""
 
     def __init__(self, generator, discriminator, batch_size: int, device: torch.device, dtype=None):
+        # The same weight layout as gan_lib's Trainer gives image models (channels_last).
+        generator = generator.to(device, memory_format=torch.channels_last)
+        discriminator = discriminator.to(device, memory_format=torch.channels_last)
         self.generator, self.discriminator, self.dtype, self.device = generator, discriminator, dtype, device
         self.opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -275,8 +279,8 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
                "quick": quick, "errors": {}}
     jobs = {
         "throughput": lambda: measure_throughput(device, rounds=3 if quick else 7, steps=5 if quick else 10),
-        "time_to_quality": lambda: measure_time_to_quality(device, budget_s=60 if quick else 600,
-                                                           eval_every_s=15 if quick else 30, threshold=threshold),
+        "time_to_quality": lambda: measure_time_to_quality(device, budget_s=60 if quick else 300,
+                                                           eval_every_s=15 if quick else 20, threshold=threshold),
         "book": lambda: measure_book(sorted(NOTEBOOKS.glob("*.ipynb"))[: 1 if quick else None]),
         "playground": measure_playground,
     }
@@ -291,8 +295,9 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
         except (ImportError, FileNotFoundError, RuntimeError) as error:
             results["errors"][name] = f"{type(error).__name__}: {error}"
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / "speed.md").write_text(to_markdown(results))
+    stem = "speed-quick" if quick else "speed"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{stem}.md").write_text(to_markdown(results))
     print(to_markdown(results))
     return results
 

@@ -3,14 +3,14 @@
 A generator G restores a corrupted image c; a patch discriminator D sees (c, image) pairs.
 
     Update D:  minimise  E[softplus(-D(c, x))] + E[softplus(D(c, G(c)))]        (eq. 3.2 on patches)
-    Update G:  minimise  L_adv(D(c, G(c)))  +  lambda * E|G(c) - x|_1            (eq. 5.5)
+    Update G:  minimise  L_adv(D(c, G(c)))  +  lambda * E|G(c) - x|_1            (eq. 5.7)
 
 With `adversarial=False` only the L1 term is left: the same network trained as a plain
 regression, which is the baseline the GAN is compared with. L1 alone is minimised by the
 per-pixel median of all images consistent with c, which is blurry where c is ambiguous;
 the adversarial term penalises outputs that do not look like real patches.
 
-Quality is measured by PSNR (eq. 5.6), which rewards exactly the per-pixel average:
+Quality is measured by PSNR (eq. 5.8), which rewards exactly the per-pixel average:
 expect the L1 network to score at least as well on it, and look at the images too.
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ def mask_random_square(images: Tensor, rng: torch.Generator, noise_std: float = 
 
 
 def psnr(estimate: Tensor, target: Tensor, data_range: float = 2.0) -> Tensor:
-    """Eq. (5.6): peak signal-to-noise ratio per image, 10 log10(data_range^2 / MSE) in dB, shape (N,).
+    """Eq. (5.8): peak signal-to-noise ratio per image, 10 log10(data_range^2 / MSE) in dB, shape (N,).
 
     `data_range` is max - min of the pixel scale: 2 for images in [-1, 1], 1 for [0, 1], 255 for bytes.
     Identical images have infinite PSNR.
@@ -75,7 +75,7 @@ def psnr(estimate: Tensor, target: Tensor, data_range: float = 2.0) -> Tensor:
 
 def pix2pix_generator_loss(fake_patch_logits: Tensor, restored: Tensor, target: Tensor, loss: GANLoss | None,
                            l1_weight: float) -> dict[str, Tensor]:
-    """Eq. (5.5): loss.generator_loss on every patch logit + l1_weight * mean |restored - target|.
+    """Eq. (5.7): loss.generator_loss on every patch logit + l1_weight * mean |restored - target|.
     `loss=None` drops the adversarial term (the plain L1 network). Returns {"total", "adversarial", "l1"}."""
     l1 = (restored - target).abs().mean()
     adversarial = loss.generator_loss(fake_patch_logits.flatten()) if loss is not None else l1.new_zeros(())
@@ -91,7 +91,7 @@ class ImageToImageConfig:
     noise_std: float = 0.5  # standard deviation of the added noise, images in [-1, 1] ("noise")
     adversarial: bool = True  # False: train G on L1 alone (the baseline)
     loss: str = "non-saturating"  # GAN loss by name (gan_lib.LOSSES), applied per patch
-    l1_weight: float = 100.0  # lambda in eq. (5.5); pix2pix's value
+    l1_weight: float = 100.0  # lambda in eq. (5.7); pix2pix's value
     steps: int = 300  # updates of G (and of D)
     batch_size: int = 64  # images per step
     lr: float = 2e-4  # Adam learning rate of both networks
@@ -178,7 +178,7 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
             history["d_loss"].append(float(d_loss.detach()))
             discriminator.requires_grad_(False)
 
-        # Update G: fool D on every patch and stay close to x in L1 (eq. 5.5).
+        # Update G: fool D on every patch and stay close to x in L1 (eq. 5.7).
         with autocast(device, amp):
             restored = generator(corrupted).float()
             fake_logits = discriminator(corrupted, restored).float() if discriminator is not None else None

@@ -5,17 +5,17 @@ with K + 1 outputs: the K real classes and "generated". Its K class logits l_1..
 it computes; the logit of "generated" is fixed at 0, which loses nothing because softmax is
 unchanged by adding a constant to every logit. Then
 
-    P(real | x) = Z(x) / (Z(x) + 1),   Z(x) = sum_k exp(l_k(x)),                  (eq. 5.1)
+    P(real | x) = Z(x) / (Z(x) + 1),   Z(x) = sum_k exp(l_k(x)),                  (eq. 5.3)
 
 so the ordinary GAN logit is  logit(x) = log Z(x) = logsumexp_k l_k(x), and D's loss is
 
-    L_D = CE(l(x_labelled), y)                                 (supervised, eq. 5.2)
-        + w * [ E softplus(-logsumexp l(x_unlabelled)) + E softplus(logsumexp l(G(z))) ]   (eq. 5.3)
+    L_D = CE(l(x_labelled), y)                                 (supervised, eq. 5.4)
+        + w * [ E softplus(-logsumexp l(x_unlabelled)) + E softplus(logsumexp l(G(z))) ]   (eq. 5.5)
 
 where the bracket is exactly the binary cross-entropy of eq. (3.2) on those logits. Unlabelled
 images must get a large Z: the classifier has to find structure in them to tell them from G's
 images, and that structure is what helps the few labels go further. G is trained by feature
-matching (eq. 5.4): it minimises || E f(x) - E f(G(z)) ||^2 on D's hidden layer f.
+matching (eq. 5.6): it minimises || E f(x) - E f(G(z)) ||^2 on D's hidden layer f.
 
 `train_supervised` trains the same network on the labels alone: the baseline.
 """
@@ -53,7 +53,7 @@ def few_labels(labels: Tensor, per_class: int, seed: int = 0) -> Tensor:
 
 
 def real_fake_logit(class_logits: Tensor) -> Tensor:
-    """Eq. (5.1): the GAN logit log Z(x) = logsumexp_k l_k(x) of a K-class logit vector (B, K) -> (B,)."""
+    """Eq. (5.3): the GAN logit log Z(x) = logsumexp_k l_k(x) of a K-class logit vector (B, K) -> (B,)."""
     if class_logits.ndim != 2:
         raise ValueError(f"class_logits must have shape (B, K), got {tuple(class_logits.shape)}")
     return torch.logsumexp(class_logits, dim=1)
@@ -61,7 +61,7 @@ def real_fake_logit(class_logits: Tensor) -> Tensor:
 
 def semi_supervised_discriminator_loss(labelled_logits: Tensor, labels: Tensor, unlabelled_logits: Tensor,
                                        fake_logits: Tensor, unsupervised_weight: float = 1.0) -> dict[str, Tensor]:
-    """Eqs. (5.2) + (5.3). Returns {"total", "supervised", "unsupervised"} (scalars)."""
+    """Eqs. (5.4) + (5.5). Returns {"total", "supervised", "unsupervised"} (scalars)."""
     supervised = F.cross_entropy(labelled_logits, labels)
     unsupervised = bce_discriminator_loss(real_fake_logit(unlabelled_logits), real_fake_logit(fake_logits))
     return {"total": supervised + unsupervised_weight * unsupervised, "supervised": supervised,
@@ -69,7 +69,7 @@ def semi_supervised_discriminator_loss(labelled_logits: Tensor, labels: Tensor, 
 
 
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:
-    """Eq. (5.4): squared distance between the batch means of D's features on real and generated data."""
+    """Eq. (5.6): squared distance between the batch means of D's features on real and generated data."""
     if real_features.shape[1:] != fake_features.shape[1:]:
         raise ValueError(f"feature shapes differ: {tuple(real_features.shape)} vs {tuple(fake_features.shape)}")
     return (real_features.mean(0) - fake_features.mean(0)).pow(2).sum()
@@ -87,7 +87,7 @@ class SemiSupervisedConfig:
     hidden: int = 128  # size of the classifier's feature layer f
     dropout: float = 0.3  # dropout in the classifier
     latent_dim: int = 64  # size of G's noise z
-    unsupervised_weight: float = 1.0  # w in eq. (5.3)
+    unsupervised_weight: float = 1.0  # w in eq. (5.5)
     seed: int = 0  # seeds the networks, noise and batch order
     device: str = "auto"  # auto (CUDA, MPS, CPU), cpu, cuda or mps
     mixed_precision: bool | str = "auto"  # bfloat16 autocast on CUDA
@@ -141,7 +141,7 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
     for step in range(1, config.steps + 1):
         x, y = batches.next_batch()
         with autocast(device, amp):
-            loss = F.cross_entropy(classifier(x).float(), y)  # eq. (5.2) alone
+            loss = F.cross_entropy(classifier(x).float(), y)  # eq. (5.4) alone
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -155,7 +155,7 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
 def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tensor, unlabelled: Tensor,
                           num_classes: int = 10, callbacks: Iterable[StepCallback] = ()) -> ClassifierRun:
     """The semi-supervised GAN: the same classifier, trained on the labelled `images` and on
-    `unlabelled` images (N', C, H, W) against a generator, eqs. (5.2)-(5.4). Callbacks as in `train_supervised`."""
+    `unlabelled` images (N', C, H, W) against a generator, eqs. (5.4)-(5.6). Callbacks as in `train_supervised`."""
     _check_images(images, labels)
     _check_images(unlabelled)
     if images.shape[1:] != unlabelled.shape[1:]:
@@ -182,7 +182,7 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         with autocast(device, amp):
             fake = generator(z)  # kept with its graph for G's update below
 
-        # Update D: classify the labelled batch, call unlabelled images real and G's images fake (eqs. 5.2, 5.3).
+        # Update D: classify the labelled batch, call unlabelled images real and G's images fake (eqs. 5.4, 5.5).
         # One forward pass over all three batches (the classifier has no batch norm, so this changes nothing).
         with autocast(device, amp):
             features, logits = classifier.features_and_logits(torch.cat([x, x_unlabelled, fake.detach()]))
@@ -194,7 +194,7 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         losses["total"].backward()
         opt_d.step()
 
-        # Update G: match the mean of D's features on the unlabelled batch (eq. 5.4); D is held fixed.
+        # Update G: match the mean of D's features on the unlabelled batch (eq. 5.6); D is held fixed.
         real_features = features[len(x):len(x) + len(x_unlabelled)].detach().float()
         classifier.requires_grad_(False)
         with autocast(device, amp):

@@ -7,7 +7,8 @@ from gan_lib.cli import main
 
 
 @pytest.mark.parametrize("dataset,shape", [("ring", (2,)), ("grid", (2,)), ("spiral", (2,)), ("gaussian", (2,)),
-                                           ("digits", (1, 8, 8)), ("fashion-mnist", (1, 28, 28))])
+                                           ("digits", (1, 8, 8)), ("fashion-mnist", (1, 28, 28)),
+                                           ("bimodal-1d", (1,))])
 def test_train_then_sample_on_every_dataset(tmp_path, dataset, shape):
     out = tmp_path / "run"
     assert main(["train", "--dataset", dataset, "--steps", "3", "--batch-size", "16", "--width", "8",

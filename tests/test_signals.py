@@ -60,7 +60,7 @@ def test_conv1d_networks_and_build_models():
 
 
 def test_a_short_gan_run_moves_the_spectrum_towards_the_data():
-    config = gan_lib.TrainConfig(dataset="sines", steps=150, batch_size=64, width=8, seed=0, device="cpu",
+    config = gan_lib.TrainConfig(dataset="sines", steps=200, batch_size=32, width=8, seed=0, device="cpu",
                                  progress=False)
     trainer = gan_lib.Trainer.from_config(config)
     real = SIGNALS["sines"].sample(1000, rng(5))
@@ -81,3 +81,21 @@ def test_command_line_trains_and_samples_signals(tmp_path):
     assert (out / "samples.png").is_file()
     assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--n", "5", "--out", str(tmp_path / "s.npy")]) == 0
     assert np.load(tmp_path / "s.npy").shape == (5, 1, 64)
+
+
+def test_signal_plots_draw_one_line_per_signal_or_set():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gan_lib import viz
+
+    x = SIGNALS["sines"].sample(10, rng(0))
+    ax = viz.plot_signals(x, n=3)
+    assert len(ax.lines) == 3
+    ax = viz.plot_spectra({"a": x, "b": x[:, 0]}, band=(1, 8))
+    assert len(ax.lines) == 2 and len(ax.lines[0].get_ydata()) == 33
+    with pytest.raises(ValueError, match=r"\(N, L\) or \(N, 1, L\)"):
+        viz.plot_signals(torch.zeros(2, 2, 2, 2))
+    plt.close("all")

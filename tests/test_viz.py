@@ -67,3 +67,22 @@ def test_plot_single_step_rejects_snapshots_of_different_runs():
     other = _snapshot(0, torch.zeros(5, 2))
     with pytest.raises(ValueError, match="same run"):
         viz.plot_single_step(_snapshot(), _snapshot(), other)
+
+
+def test_plot_density_1d_draws_the_densities_the_discriminator_and_d_star():
+    from gan_lib.data import Mixture1D, bimodal
+
+    p_data, p_g = bimodal(), Mixture1D("model", (0.0,), (1.0,), (1.0,))
+    undecided = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Flatten(0))
+    torch.nn.init.zeros_(undecided[0].weight), torch.nn.init.zeros_(undecided[0].bias)  # D(x) = 1/2 everywhere
+    ax = viz.plot_density_1d(p_data, p_g=p_g, discriminator=undecided, fake=p_g.sample(500, torch.Generator().manual_seed(0)))
+    density_lines, twin = ax.get_lines(), ax.figure.axes[1]
+    x = torch.tensor(density_lines[0].get_xdata(), dtype=torch.float32)
+    assert torch.allclose(torch.as_tensor(density_lines[0].get_ydata()).float(), p_data.prob(x.unsqueeze(1)), atol=1e-6)
+    trained, optimal = twin.get_lines()
+    assert torch.allclose(torch.as_tensor(trained.get_ydata()).double().flatten(), torch.full((len(x),), 0.5, dtype=torch.float64))
+    at_zero = int(torch.argmin(x.abs()))  # p_data(0) is tiny next to p_g(0): D*(0) is close to 0
+    assert optimal.get_ydata()[at_zero] < 0.01
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"\(N, 1\)"):
+        viz.plot_density_1d(p_data, fake=torch.zeros(5, 2))

@@ -33,7 +33,7 @@ from ..data import load_images
 from ..device import select_device
 
 FORMAT = "gan_lib.evaluation_classifier"
-ARCHITECTURE_VERSION = 2  # part of the cache key: bump it when EvaluationClassifier changes
+ARCHITECTURE_VERSION = 3  # part of the cache key: bump it when EvaluationClassifier or its training changes
 IMAGE_DATASETS = ("digits", "fashion-mnist")
 
 
@@ -190,8 +190,8 @@ def train_classifier(dataset: str, device: str | torch.device = "cpu", progress:
             print(f"{dataset} classifier: epoch {epoch + 1}/{recipe.epochs}, last loss {loss.item():.3f}", flush=True)
     model.eval()
     with torch.no_grad():  # one number for all features: keeps FD/KID in a familiar range, changes no ranking
-        squares = [model.body(chunk).pow(2).mean() for chunk in images.split(2000)]
-        model.feature_scale.fill_(float(torch.stack(squares).mean().sqrt()))
+        square_sum = sum(float(model.body(chunk).double().pow(2).sum()) for chunk in images.split(2000))
+        model.feature_scale.fill_((square_sum / (len(images) * recipe.feature_dim)) ** 0.5)
     model.dataset = dataset
     model.test_accuracy = model.accuracy(test.to_unit_range(), test.labels)
     model.train_seconds = time.perf_counter() - started

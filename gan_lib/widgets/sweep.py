@@ -8,6 +8,7 @@ reason instead; a run that diverges shows its last good state and the step it fa
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import fields
 from typing import Sequence
 
@@ -75,8 +76,9 @@ def static_sweep(rows: tuple[str, Sequence] = ("loss", ("non-saturating", "least
                     ax.set_title(_label(column_knob, column_value), fontsize=9)
                 if j == 0:
                     ax.set_ylabel(_label(row_knob, row_value), fontsize=9)
-    figure.suptitle(f"{base.target} after {steps} steps: D's map (blue: judged real),\n"
-                    "generated points (orange), G's gradient (green), real modes (black)", fontsize=9)
+    legend = ["D's map (blue: judged real),", "generated points (orange),", "G's gradient (green), real modes (black)"]
+    lines = [" ".join(legend[:2]), legend[2]] if len(column_values) >= 3 else legend
+    figure.suptitle(f"{base.target} after {steps} steps: " + "\n".join(lines), fontsize=9)
     figure.tight_layout()
     return figure
 
@@ -85,8 +87,8 @@ def _draw_cell(ax, settings: ToySettings, steps: int) -> None:
     try:
         settings.validate()
     except InvalidSettingsError as error:
-        ax.text(0.5, 0.5, "refused:\n" + str(error).split(":")[0], ha="center", va="center", fontsize=7,
-                wrap=True, transform=ax.transAxes)
+        reason = textwrap.fill(str(error).split(":")[0], 26)
+        ax.text(0.5, 0.5, "refused:\n" + reason, ha="center", va="center", fontsize=7, transform=ax.transAxes)
         ax.set_xticks([])
         ax.set_yticks([])
         return

@@ -1,0 +1,278 @@
+"""Checkers for the book's code exercises: chapter 4 (fix the article's training loop),
+chapter 6 (the Fréchet distance) and chapter 7 (mode coverage on toy data).
+
+Each checker calls the reader's function on small seeded networks, compares it with the
+library's own implementation, and returns a `CheckReport` that says, check by check, what is
+right and what to change. Nothing is hidden: the references are `gan_lib.losses`.
+
+    report = check_discriminator_loss(my_d_loss)   # my_d_loss(discriminator, generator, real, z)
+    print(report)                                   # one line per check, with a hint where it fails
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .losses import bce_discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
+from .metrics.distances import frechet_distance
+from .metrics.toy import mode_coverage
+from .models import MLPDiscriminator, MLPGenerator
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str  # what was checked, e.g. "G is held fixed"
+    passed: bool
+    hint: str = ""  # what to change when it failed
+
+
+@dataclass
+class CheckReport:
+    exercise: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(check.passed for check in self.checks)
+
+    def __str__(self) -> str:
+        lines = [f"{self.exercise}:"]
+        for check in self.checks:
+            lines.append(f"  [{'ok' if check.passed else 'FAIL'}] {check.name}" + ("" if check.passed else f": {check.hint}"))
+        failed = sum(not check.passed for check in self.checks)
+        lines.append("  all checks passed" if self.passed else f"  {failed} of {len(self.checks)} checks failed")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _setup(seed: int = 0):
+    """Tiny seeded networks and batches: G (z of 2 -> 2D points), D (2D points -> logits)."""
+    torch.manual_seed(seed)
+    generator, discriminator = MLPGenerator(2, 2, 16, 1), MLPDiscriminator(2, 16, 1)
+    rng = torch.Generator().manual_seed(seed)
+    real = torch.randn(64, 2, generator=rng) + 1.5  # (64, 2)
+    z = torch.randn(64, 2, generator=rng)  # (64, 2)
+    return generator, discriminator, real, z
+
+
+def _confident(discriminator: nn.Module) -> nn.Module:
+    """A copy of D whose logits are 500 times larger: probabilities round to exactly 0 or 1 in float32."""
+    confident = copy.deepcopy(discriminator)
+    last = [m for m in confident.modules() if isinstance(m, nn.Linear)][-1]
+    with torch.no_grad():
+        last.weight.mul_(500.0)
+        last.bias.mul_(500.0)
+    return confident
+
+
+def _gradients(module: nn.Module) -> list[torch.Tensor | None]:
+    return [None if p.grad is None else p.grad.detach().clone() for p in module.parameters()]
+
+
+def _zero_grads(*modules: nn.Module) -> None:
+    for module in modules:
+        for parameter in module.parameters():
+            parameter.grad = None
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return bool(torch.isfinite(a).all()) and torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def _check_value(report: CheckReport, name: str, value: torch.Tensor, reference: torch.Tensor, hint: str,
+                 known_slips: list[tuple[torch.Tensor, str]]) -> None:
+    """Record whether `value` equals `reference`; if it equals a known wrong answer instead, its hint says which."""
+    hint = next((slip_hint for slip, slip_hint in known_slips if _close(value, slip)), hint)
+    report.checks.append(Check(name, _close(value, reference), hint))
+
+
+def _call(report: CheckReport, function: Callable, *args) -> torch.Tensor | None:
+    try:
+        value = function(*args)
+    except Exception as error:  # the reader's code: report any failure instead of raising
+        report.checks.append(Check("the function runs", False, f"it raised {type(error).__name__}: {error}"))
+        return None
+    if not isinstance(value, torch.Tensor) or value.numel() != 1 or not value.requires_grad:
+        report.checks.append(Check("returns a differentiable scalar tensor", False,
+                                   f"got {type(value).__name__} {tuple(getattr(value, 'shape', ()))}; return the loss "
+                                   "itself (a 0-dim tensor with a graph), not .item() or a detached value"))
+        return None
+    report.checks.append(Check("returns a differentiable scalar tensor", True))
+    return value.reshape(())
+
+
+def check_discriminator_loss(discriminator_loss: Callable) -> CheckReport:
+    """Check `discriminator_loss(discriminator, generator, real, z) -> scalar`, the loss of D's update
+    step: L_D of eq. (3.2) with real data labelled 1, G(z) labelled 0, G held fixed, on logits."""
+    report = CheckReport("discriminator loss (eq. 3.2)")
+    generator, discriminator, real, z = _setup()
+    value = _call(report, discriminator_loss, discriminator, generator, real, z)
+    if value is None:
+        return report
+    with torch.no_grad():
+        real_logits, fake_logits = discriminator(real), discriminator(generator(z))
+        reference = bce_discriminator_loss(real_logits, fake_logits)
+        same_output = bce_discriminator_loss(real_logits, real_logits)
+        swapped = bce_discriminator_loss(-real_logits, -fake_logits)
+    _check_value(report, "value is L_D of eq. (3.2)", value.detach(), reference,
+                 "expected mean softplus(-D(x)) + mean softplus(D(G(z)))",
+                 [(same_output, "the fake term uses D's output on the real batch; compute D(G(z)) for it"),
+                  (swapped, "the labels are swapped: real data is labelled 1, generated data 0")])
+
+    _zero_grads(generator, discriminator)
+    value.backward()
+    leaked = any(g is not None and bool(g.abs().sum() > 0) for g in _gradients(generator))
+    report.checks.append(Check("G is held fixed (no gradient reaches G)", not leaked,
+                               "use generator(z).detach(), or compute G(z) under torch.no_grad()"))
+    yours = _gradients(discriminator)
+    _zero_grads(discriminator)
+    bce_discriminator_loss(discriminator(real), discriminator(generator(z).detach())).backward()
+    right_gradient = all(a is not None and _close(a, b) for a, b in zip(yours, _gradients(discriminator)))
+    report.checks.append(Check("gradient with respect to D's weights", right_gradient,
+                               "D's gradient differs from that of L_D; fix the value first"))
+
+    confident = _confident(discriminator)
+    stable_value = _call(CheckReport("scratch"), discriminator_loss, confident, generator, real, z)
+    with torch.no_grad():
+        stable_reference = bce_discriminator_loss(confident(real), confident(generator(z)))
+    stable = stable_value is not None and _close(stable_value.detach(), stable_reference)
+    report.checks.append(Check("exact for a confident D (works on logits)", stable,
+                               "compute it from logits with F.softplus or F.binary_cross_entropy_with_logits: "
+                               "sigmoid probabilities round to 0 or 1 and BCELoss clips log(0) to -100"))
+    return report
+
+
+def check_generator_loss(generator_loss: Callable) -> CheckReport:
+    """Check `generator_loss(discriminator, generator, z) -> scalar`, the loss of G's update step: the
+    non-saturating L_G = -E[log D(G(z))] of eq. (3.4), on logits, with gradients reaching G."""
+    report = CheckReport("non-saturating generator loss (eq. 3.4)")
+    generator, discriminator, _, z = _setup(seed=1)
+    value = _call(report, generator_loss, discriminator, generator, z)
+    if value is None:
+        return report
+    with torch.no_grad():
+        fake_logits = discriminator(generator(z))
+        reference = non_saturating_generator_loss(fake_logits)
+        saturating = minimax_generator_loss(fake_logits)
+        wrong_label = F.softplus(fake_logits).mean()  # BCE with label 0 (fake) for the generated batch
+    _check_value(report, "value is L_G of eq. (3.4)", value.detach(), reference,
+                 "expected mean softplus(-D(G(z))), i.e. -log D(G(z)) with target 1 for the generated batch",
+                 [(saturating, "this is the saturating minimax loss, eq. (3.3); minimise -log D(G(z)) instead"),
+                  (wrong_label, "G labels its samples 0 (fake); it wants D to call them real, so use target 1")])
+
+    _zero_grads(generator, discriminator)
+    value.backward()
+    yours = _gradients(generator)
+    _zero_grads(generator)
+    non_saturating_generator_loss(discriminator(generator(z))).backward()
+    right_gradient = all(a is not None and _close(a, b) for a, b in zip(yours, _gradients(generator)))
+    report.checks.append(Check("gradient reaches G and is right", right_gradient,
+                               "do not detach G(z) in G's step: the gradient must flow through D into G"))
+
+    confident = _confident(discriminator)
+    stable_value = _call(CheckReport("scratch"), generator_loss, confident, generator, z)
+    with torch.no_grad():
+        stable_reference = non_saturating_generator_loss(confident(generator(z)))
+    stable = stable_value is not None and _close(stable_value.detach(), stable_reference)
+    report.checks.append(Check("exact for a confident D (works on logits)", stable,
+                               "compute it from logits with F.softplus or F.binary_cross_entropy_with_logits"))
+    return report
+
+
+# --- chapter 6: the Fréchet distance ------------------------------------------------------------
+
+def _run_number(report: CheckReport, function: Callable, *args) -> float | None:
+    """Call the reader's metric; record whether it runs and returns one finite number."""
+    try:
+        value = float(function(*args))
+    except Exception as error:  # the reader's code: report any failure instead of raising
+        report.checks.append(Check("the function runs and returns a number", False,
+                                   f"it raised {type(error).__name__}: {error}"))
+        return None
+    finite = value == value and abs(value) != float("inf")
+    report.checks.append(Check("the function runs and returns a number", finite, f"it returned {value}"))
+    return value if finite else None
+
+
+def _elementwise_sqrt_fd(a, b) -> float:
+    """The classic slip: the square root of Sigma_a Sigma_b taken entry by entry."""
+    import numpy as np
+
+    mean_a, mean_b, cov_a, cov_b = a.mean(0), b.mean(0), np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    product = np.sqrt(np.abs(cov_a @ cov_b))
+    return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * product))
+
+
+def check_frechet_distance(frechet: Callable) -> CheckReport:
+    """Check `frechet(features_a, features_b) -> float` for NumPy arrays (N, D): the Fréchet distance
+    ||mu_a - mu_b||^2 + Tr(Sigma_a + Sigma_b - 2 (Sigma_a Sigma_b)^(1/2)) between fitted Gaussians
+    (unbiased covariances), against `gan_lib.metrics.frechet_distance` on sets with known answers."""
+    import numpy as np
+
+    report = CheckReport("Fréchet distance (chapter 6)")
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 4)) @ np.diag([1.0, 2.0, 0.5, 1.5])  # (500, 4), unequal variances
+    mixing = rng.normal(size=(4, 4))
+    b = rng.normal(size=(400, 4)) @ mixing + 0.3  # (400, 4), correlated and shifted
+    identical = _run_number(report, frechet, a, a.copy())
+    if identical is None:
+        return report
+    report.checks.append(Check("0 for two identical sets", abs(identical) < 1e-6,
+                               f"got {identical:.4g}; check the trace term: Tr(2 Sigma - 2 (Sigma Sigma)^(1/2)) is 0"))
+    shift = np.array([1.0, -2.0, 0.0, 0.5])  # moving every point moves the mean only: FD = |shift|^2 = 5.25
+    shifted = _run_number(CheckReport("scratch"), frechet, a, a + shift)
+    report.checks.append(Check("a shift by d gives |d|^2 = 5.25", shifted is not None and abs(shifted - 5.25) < 1e-4,
+                               f"got {shifted}; the mean term is the squared Euclidean norm of mu_a - mu_b"))
+    general = _run_number(CheckReport("scratch"), frechet, a, b)
+    reference = frechet_distance(a, b)
+    hint = f"got {general}, expected {reference:.4f}"
+    if general is not None and abs(general - _elementwise_sqrt_fd(a, b)) < 1e-6 * max(1.0, reference):
+        hint = "the square root must be the matrix square root of Sigma_a @ Sigma_b (scipy.linalg.sqrtm), not np.sqrt"
+    report.checks.append(Check("correlated, shifted sets match gan_lib.metrics.frechet_distance",
+                               general is not None and abs(general - reference) < 1e-6 * max(1.0, reference), hint))
+    return report
+
+
+# --- chapter 7: mode coverage ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Modes:
+    """What `mode_coverage` needs of a toy distribution."""
+
+    name: str
+    modes: torch.Tensor  # (K, 2)
+    std: float
+
+
+def check_mode_coverage(coverage: Callable) -> CheckReport:
+    """Check `coverage(samples, modes, std) -> (modes_captured, high_quality_fraction)` for samples (N, 2),
+    mode centres (K, 2) and the modes' standard deviation: the VEEGAN/PacGAN protocol of chapter 7
+    (a sample is high quality within 3 std of its nearest mode; a mode is captured when it is the
+    nearest mode of at least one high-quality sample), against `gan_lib.metrics.mode_coverage`."""
+    report = CheckReport("modes captured and % high quality (chapter 7)")
+    modes, std = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), 0.05
+    cases = {
+        "two samples exactly on two modes": torch.tensor([[0.0, 0.0], [1.0, 0.0]]),
+        "samples at 2.9 and 3.1 std from a mode": torch.tensor([[2.9 * std, 0.0], [0.0, 1.0 + 3.1 * std]]),
+        "a sample halfway between two modes is not high quality": torch.tensor([[0.5, 0.0], [0.0, 1.0]]),
+        "600 random samples around the modes": modes[torch.arange(600) % 2] + 0.12 * torch.randn(
+            600, 2, generator=torch.Generator().manual_seed(0)),
+    }
+    for name, samples in cases.items():
+        expected = mode_coverage(samples, _Modes("check", modes, std))
+        try:
+            captured, fraction = coverage(samples.clone(), modes.clone(), std)
+            right = int(captured) == expected.modes_captured and abs(float(fraction) - expected.high_quality_fraction) < 1e-6
+            hint = (f"got ({captured}, {float(fraction):.4f}), expected ({expected.modes_captured}, "
+                    f"{expected.high_quality_fraction:.4f}); a sample counts when its distance to the nearest mode is "
+                    "at most 3 * std, and it is assigned to that nearest mode only")
+        except Exception as error:  # the reader's code: report any failure instead of raising
+            right, hint = False, f"it raised {type(error).__name__}: {error}"
+        report.checks.append(Check(name, right, hint))
+    return report
