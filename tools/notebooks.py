@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -44,11 +45,32 @@ def from_script(source: Path, target: Path) -> None:
     nbformat.write(notebook, target)
 
 
+def cell_seconds(cell) -> float:
+    """Wall-clock seconds a code cell took, from the timing nbclient records in its metadata."""
+    timing = cell.metadata.get("execution", {})
+    started, finished = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (started and finished):
+        return 0.0
+    return (datetime.fromisoformat(finished.replace("Z", "+00:00"))
+            - datetime.fromisoformat(started.replace("Z", "+00:00"))).total_seconds()
+
+
+def report_slowest_cells(notebook, count: int = 5) -> None:
+    """Print the `count` slowest code cells: where a chapter's time budget goes."""
+    timed = sorted(((cell_seconds(cell), index) for index, cell in enumerate(notebook.cells)
+                    if cell.cell_type == "code"), reverse=True)[:count]
+    for seconds, index in timed:
+        first_line = notebook.cells[index].source.strip().splitlines()[0][:70]
+        print(f"  cell {index:3d}: {seconds:6.1f} s  {first_line}")
+
+
 def refresh(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
+    report_slowest_cells(notebook)
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue

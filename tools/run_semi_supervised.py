@@ -1,6 +1,6 @@
 """Chapter 5's longer semi-supervised comparison, saved for the chapter to load.
 
-    python tools/run_semi_supervised.py              # 2 label budgets x 3 seeds, up to 3,000 steps (about 20 CPU-minutes)
+    python tools/run_semi_supervised.py              # 2 label budgets x 3 seeds, up to 3,000 steps (about 30 CPU-minutes)
     python tools/run_semi_supervised.py --workers 3  # the same, three runs at a time (one CPU thread each)
     python tools/run_semi_supervised.py --quick      # a 20-step smoke version written to /tmp
 
@@ -13,7 +13,6 @@ the device and the torch version in `meta`.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from gan_lib.data import load_fashion_mnist  # noqa: E402
 from gan_lib.semi_supervised import (SemiSupervisedConfig, accuracy, few_labels, train_semi_supervised,  # noqa: E402
                                      train_supervised)
+from gan_lib.sweep import save_rows  # noqa: E402
 
 LABELS_PER_CLASS = [20, 100]
 SEEDS = [0, 1, 2]
@@ -77,12 +77,12 @@ def main() -> None:
             results = pool.map(one_run, jobs)
     else:
         results = [one_run(job) for job in jobs]
-    meta = {"config": asdict(SemiSupervisedConfig(steps=max(eval_at))), "labels_per_class": LABELS_PER_CLASS,
+    meta = {"config": asdict(SemiSupervisedConfig(steps=max(eval_at), device="cpu")),
+            "regenerate": "python tools/run_semi_supervised.py --workers 3", "labels_per_class": LABELS_PER_CLASS,
             "seeds": seeds, "eval_at": eval_at, "test_set": "Fashion-MNIST test split (10,000 images)",
             "device": "cpu", "torch": torch.__version__, "python": platform.python_version(),
             "wall_seconds": round(time.perf_counter() - started)}
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps({"meta": meta, "rows": [row for rows in results for row in rows]}, indent=1) + "\n")
+    save_rows([row for rows in results for row in rows], output, meta)
     print(f"wrote {output}")
 
 
