@@ -12,7 +12,7 @@ BOOK_FLAGS := -W --keep-going
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
 .PHONY: setup data web-assets browser-deps book book-strict test unit notebooks check-links browser-check \
-        bench bench-quick clean
+        playground-check bench bench-quick clean
 
 setup: $(STAMP) data web-assets
 
@@ -58,10 +58,15 @@ check-links: $(STAMP)
 browser-check: browser-deps
 	$(PY) tools/browser_check.py --site $(HTML) --screenshots $(BUILD)/screenshots
 
+# The 2D playground on a live kernel (Voilà) in headless Chromium: move a slider, train, pause; the step
+# counter must advance and the plot change. Screenshots playground-*.png in _build/screenshots/.
+playground-check: browser-deps
+	$(PY) tools/playground_browser_check.py --screenshots $(BUILD)/screenshots
+
 # In this order; a sub-make keeps it so under `make -j`. The benchmarks' quick form checks that
 # `make bench` still runs end to end (its figures go to *-quick.* files, not the committed results).
 test: unit notebooks book
-	@$(MAKE) --no-print-directory check-links browser-check bench-quick
+	@$(MAKE) --no-print-directory check-links browser-check playground-check bench-quick
 	@echo "All checks passed."
 
 bench: setup
