@@ -204,20 +204,27 @@ def check_search(context, base_url: str) -> list[str]:
     return errors
 
 
-def run_checks(site: Path, screenshots: Path, pages: list[str]) -> tuple[list[PageReport], list[str]]:
-    from playwright.sync_api import sync_playwright  # imported here so --help works without it
+def localhost_only(blocked: list[str]):
+    """A Playwright route handler that lets requests to this machine through and aborts all others,
+    noting their URLs in `blocked`."""
 
-    server = serve(site)
-    base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    blocked: list[str] = []
-
-    def only_localhost(route) -> None:
+    def route_request(route) -> None:
         if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
             route.continue_()
         else:
             blocked.append(route.request.url)
             route.abort("blockedbyclient")
 
+    return route_request
+
+
+def run_checks(site: Path, screenshots: Path, pages: list[str]) -> tuple[list[PageReport], list[str]]:
+    from playwright.sync_api import sync_playwright  # imported here so --help works without it
+
+    server = serve(site)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    blocked: list[str] = []
+    only_localhost = localhost_only(blocked)
     taken: set[str] = set()
     reports: list[PageReport] = []
     try:

@@ -23,11 +23,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nbformat
 
-from browser_check import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ROOT, VIEWPORT
+from browser_check import CHROMIUM, CHROMIUM_ARGS, ROOT, VIEWPORT, localhost_only
 
 MIN_STEPS = 20  # generator steps the counter must advance while training
 TIMEOUT_S = 180  # for the server, the kernel and the first render, on a busy 2-core machine
@@ -74,19 +73,11 @@ def drive(url: str, screenshots: Path) -> list[str]:
     from playwright.sync_api import sync_playwright  # imported here so --help works without it
 
     problems, page_errors, blocked = [], [], []
-
-    def only_localhost(route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
     with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="playground-chromium-") as profile:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
             service_workers="block")
-        context.route("**/*", only_localhost)
+        context.route("**/*", localhost_only(blocked))
         page = context.new_page()
         page.on("pageerror", lambda error: page_errors.append(str(error)))
         page.set_default_timeout(TIMEOUT_S * 1000)
