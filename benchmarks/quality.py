@@ -18,6 +18,7 @@ smoke run that leaves the full results alone).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import math
@@ -27,14 +28,13 @@ import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 import torch
-
-from gan_lib import TOY_DISTRIBUTIONS, Trainer, TrainConfig, make_batches
 from torch.func import jacrev, vmap
 
+from gan_lib import TOY_DISTRIBUTIONS, Trainer, TrainConfig, make_batches
 from gan_lib.losses import bce_discriminator_loss
 from gan_lib.metrics import (METRIC_NAMES, evaluate_image_generator, evaluation_classifier, mode_coverage,
                              real_data_floor)
@@ -245,20 +245,6 @@ def _coverage(samples: torch.Tensor, dataset: str) -> dict:
             "reverse_kl": coverage.reverse_kl}
 
 
-class _Serial:
-    """Stands in for a process pool when one worker is asked for: runs the jobs in this process."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    @staticmethod
-    def map(function, *iterables):
-        return map(function, *iterables)
-
-
 METRICS = ("modes", "high_quality_percent", "reverse_kl")  # what each toy run reports
 
 
@@ -276,8 +262,9 @@ def toy_benchmark(mode: str, log, workers: int = 2) -> dict:
     jobs = [(dataset, v.name, seed, steps[v.name], DRS_CALIBRATION_STEPS[mode])
             for dataset in ("ring", "grid") for v in variants for seed in seeds]
     runs = []
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else _Serial() as pool:
-        for run in pool.map(run_toy, *zip(*jobs)):
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
+    with pool or contextlib.nullcontext():  # one worker: the jobs run in this process
+        for run in (pool.map if pool else map)(run_toy, *zip(*jobs)):
             runs.append(run)
             log(f"  run {len(runs)}/{len(jobs)}: {run['dataset']} {run['variant']} seed {run['seed']}: {run['modes']} modes, "
                 f"{run['high_quality_percent']:.1f}% HQ ({run['seconds']:.0f} s)")
