@@ -12,7 +12,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ("quality", "speed")  # in this order: module names in the benchmarks package
+BENCHMARKS = ("quality", "recipes", "speed")  # in this order: module names in the benchmarks package
 
 
 def _load(name: str):

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--width", type=_positive_int, default=None, help="hidden units / base channels")
     train.add_argument("--seed", type=int, default=0, help="random seed")
     train.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    train.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="auto",
+                       help="bfloat16 autocast: auto = on CUDA only; on = also on a CPU with native bfloat16 (AMX)")
     train.add_argument("--data-root", default=None, help="directory holding (or to receive) Fashion-MNIST")
     train.add_argument("--download", action="store_true", help="allow torchvision to download Fashion-MNIST")
     train.add_argument("--out", required=True, type=Path, help="output directory")
@@ -81,6 +83,7 @@ def config_from_args(args):
         optimizer=args.optimizer, grad_clip=args.grad_clip, weight_clip=args.weight_clip,
         ema_decay=args.ema_decay, latent_dim=args.latent_dim, width=args.width,
         spectral_norm=args.spectral_norm, conditional=args.conditional, seed=args.seed, device=args.device,
+        mixed_precision={"auto": "auto", "on": True, "off": False}[args.mixed_precision],
         progress=not args.no_progress, data_root=args.data_root, download=args.download)
 
 

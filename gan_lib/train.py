@@ -50,7 +50,7 @@ class TrainConfig:
     conditional: bool = False  # class-conditional G and D (image datasets)
     seed: int = 0  # seeds models, noise and data order
     device: str = "auto"  # auto (CUDA, MPS, CPU), cpu, cuda or mps
-    mixed_precision: bool | str = "auto"  # bfloat16 autocast on CUDA; float32 elsewhere
+    mixed_precision: bool | str = "auto"  # bfloat16 autocast: "auto" on CUDA; True also on CPUs with native bf16
     log_every: int = 10  # record a History row (and sync with the device) every this many steps
     progress: bool = True  # show a tqdm progress bar
     data_root: str | None = None  # where to look for (or download) Fashion-MNIST

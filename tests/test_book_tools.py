@@ -1,4 +1,4 @@
-"""Tests of the book's build and check helpers in tools/: the link scan and the cache guard."""
+"""Tests of the book's build and check helpers in tools/: the link scan, the cache guard, the notebook refresher."""
 
 import importlib.util
 import sys
@@ -105,3 +105,19 @@ parts:
 """)
     assert browser_check.toc_pages(tmp_path / "_toc.yml") == [
         "book/intro", "notebooks/01_a", "notebooks/01b", "book/glossary"]
+
+
+def test_refresh_can_save_every_figure_for_the_author(tmp_path):
+    import base64
+
+    import nbformat
+
+    notebooks = load_tool("notebooks")
+    png = b"\x89PNG\r\n\x1a\n fake image bytes"
+    figure = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode()})
+    text = nbformat.v4.new_output("stream", name="stdout", text="no figure here\n")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print()", outputs=[text]),
+                                               nbformat.v4.new_code_cell("plot()", outputs=[figure, figure])])
+    written = notebooks.save_figures(notebook, "04_ch", tmp_path / "figures")
+    assert [p.name for p in written] == ["04_ch-cell1-0.png", "04_ch-cell1-1.png"]
+    assert all(p.read_bytes() == png for p in written)

@@ -48,3 +48,11 @@ def test_help_documents_every_option(capsys):
     text = capsys.readouterr().out
     for option in ("--dataset", "--loss", "--penalty", "--steps", "--seed", "--out", "--resume"):
         assert option in text
+
+
+@pytest.mark.parametrize("flag,expected", [("auto", "auto"), ("on", True), ("off", False)])
+def test_mixed_precision_flag_reaches_the_config(tmp_path, flag, expected):
+    from gan_lib.cli import build_parser, config_from_args
+
+    args = build_parser().parse_args(["train", "--mixed-precision", flag, "--out", str(tmp_path)])
+    assert config_from_args(args).mixed_precision == expected

@@ -2,6 +2,7 @@
 
     python tools/notebooks.py from-script SRC.py OUT.ipynb   # '# %%' / '# %% [markdown]' cells -> notebook
     python tools/notebooks.py refresh NB.ipynb [...]          # execute, keep only nbval-checked text outputs
+    python tools/notebooks.py refresh --figures DIR NB.ipynb  # the same, and save every figure as DIR/NB-cellN-K.png
 
 Committed notebooks stay light: only the outputs of cells marked `# NBVAL_CHECK_OUTPUT`
 are stored (as text), because those are what nbval compares; the book build executes
@@ -64,13 +65,30 @@ def report_slowest_cells(notebook, count: int = 5) -> None:
         print(f"  cell {index:3d}: {seconds:6.1f} s  {first_line}")
 
 
-def refresh(path: Path) -> float:
+def save_figures(notebook, stem: str, directory: Path) -> list[Path]:
+    """Write every PNG output of `notebook` to `directory` as STEM-cellN-K.png (to look at them while
+    writing captions: the committed notebook keeps no images)."""
+    import base64
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for index, cell in enumerate(notebook.cells):
+        pngs = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        for k, png in enumerate(pngs):
+            written.append(directory / f"{stem}-cell{index}-{k}.png")
+            written[-1].write_bytes(base64.b64decode(png))
+    return written
+
+
+def refresh(path: Path, figures: Path | None = None) -> float:
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     report_slowest_cells(notebook)
+    if figures is not None:
+        print(f"  figures: {len(save_figures(notebook, path.stem, figures))} written to {figures}/")
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -99,7 +117,10 @@ if __name__ == "__main__":
     if command == "from-script":
         from_script(Path(paths[0]), Path(paths[1]))
     elif command == "refresh":
+        figures = None
+        if paths[:1] == ["--figures"]:
+            figures, paths = Path(paths[1]), paths[2:]
         for name in paths:
-            print(f"{name}: executed in {refresh(Path(name)):.1f} s")
+            print(f"{name}: executed in {refresh(Path(name), figures):.1f} s")
     else:
         raise SystemExit(__doc__)
