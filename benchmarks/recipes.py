@@ -12,7 +12,6 @@ benchmark races. Writes benchmarks/results/recipes.json and recipes.md (--quick:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 
@@ -21,7 +20,7 @@ import torch
 import gan_lib
 from gan_lib.sweep import variant
 
-from .speed import RESULTS, FrechetProbe, race
+from .speed import FrechetProbe, race, write_results
 
 
 def candidates() -> list[dict]:
@@ -58,12 +57,7 @@ def run(quick: bool = False, budget_s: float | None = None, eval_every_s: float 
     results = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "torch": torch.__version__,
                "device": str(device), "threads": torch.get_num_threads(), "budget_s": budget_s,
                "eval_every_s": eval_every_s, "samples": probe.n, "quick": quick, "rows": rows}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "recipes-quick" if quick else "recipes"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / f"{stem}.md").write_text(to_markdown(results))
-    print(to_markdown(results))
-    return results
+    return write_results("recipes", results, to_markdown(results), quick)
 
 
 def to_markdown(results: dict) -> str:

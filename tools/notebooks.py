@@ -108,6 +108,9 @@ def refresh(path: Path, figures: Path | None = None) -> float:
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)
+    # Saved widget state is tens of kilobytes per playground and useless on a static page (the book loads
+    # no widget JavaScript: _config.yml, nb_ipywidgets_js).
+    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
     return seconds
 
