@@ -45,10 +45,10 @@ def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -
     scaler, and double backward (gradient penalties) works.
 
     - CUDA: `"auto"` and `True` use bfloat16 where the GPU supports it.
-    - CPU: `"auto"` stays in float32 (the book's stored results are float32 on every CPU);
+    - CPU: `"auto"` stays in float32 (the book's stored results are float32 ones);
       `True` uses bfloat16 on CPUs with native bfloat16 units (`cpu_has_native_bfloat16()`:
-      about 1.4x faster DCGAN steps on a Sapphire Rapids core, `benchmarks/speed.py`) and is
-      refused on other CPUs, where it would be slower than float32.
+      1.9x faster DCGAN steps than float32 on two Sapphire Rapids cores with AMX,
+      benchmarks/results/speed.md) and is refused on other CPUs, where it would be slower.
     - Other devices (MPS): float32.
     """
     if mixed_precision not in (True, False, "auto"):

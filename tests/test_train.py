@@ -28,8 +28,10 @@ def test_same_seed_same_result_and_other_seed_differs():
 
 
 def test_ring_gan_recovers_at_least_seven_of_eight_modes():
-    # A real training run: 1,500 steps of the default non-saturating GAN (about 6 s on 2 CPU cores).
-    trainer = Trainer.from_config(TrainConfig(dataset="ring", steps=1500, seed=0, device="cpu", progress=False))
+    # A real training run: 2,500 steps of the default non-saturating GAN (about 12 s on 2 CPU cores).
+    # Float results differ between CPUs, so the step budget leaves a margin: seeds 0-3 all found 8 of 8
+    # at 2,500 steps on a Sapphire Rapids machine, while 1,500 steps gave 6 with seed 0 there (7 elsewhere).
+    trainer = Trainer.from_config(TrainConfig(dataset="ring", steps=2500, seed=0, device="cpu", progress=False))
     trainer.fit()
     coverage = mode_coverage(trainer.sample(2500), gan_lib.TOY_DISTRIBUTIONS.get("ring")())
     assert coverage.modes_captured >= 7, coverage
