@@ -49,7 +49,7 @@ def run(quick: bool = False, budget_s: float | None = None, eval_every_s: float 
         config = gan_lib.recipe("fashion-mnist-dcgan-paper", steps=10**9, progress=False, device=str(device),
                                 seed=0, **overrides)
         trainer = gan_lib.Trainer.from_config(config)
-        generator = trainer.ema.model if trainer.ema is not None else trainer.generator
+        generator = trainer.sampling_generator
         result = race(trainer.train_step, generator, probe, None, budget_s, eval_every_s, device)
         rows.append({"label": candidate["label"], "overrides": overrides, "steps": trainer.step,
                      "steps_per_second": trainer.step / result["curve"][-1][0], "curve": result["curve"]})

@@ -228,7 +228,7 @@ def measure_time_to_quality(device: torch.device, budget_s: float, eval_every_s:
     threshold = threshold if threshold is not None else round(1.1 * best, 2)
     baseline_seconds = next((t for t, fd in baseline_run["curve"] if fd <= threshold), None)
     trainer = gan_lib_recipe(device)
-    generator = trainer.ema.model if trainer.ema is not None else trainer.generator  # what trainer.sample uses
+    generator = trainer.sampling_generator
     ours = race(trainer.train_step, generator, probe, threshold, budget_s, eval_every_s, device)
     return {
         "threshold_fd": threshold,

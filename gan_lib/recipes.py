@@ -14,7 +14,7 @@ from dataclasses import fields
 from typing import Callable
 
 from .registry import Registry
-from .train import TrainConfig
+from .train import CONFIG_FIELDS, TrainConfig
 
 RECIPES: Registry[Callable[[], dict]] = Registry("recipe")
 
@@ -43,7 +43,7 @@ def fashion_mnist_dcgan_paper() -> dict:
 
 def recipe(name: str, **overrides) -> TrainConfig:
     """The `TrainConfig` of recipe `name`, with `overrides` (any `TrainConfig` field) on top."""
-    unknown = sorted(set(overrides) - {f.name for f in fields(TrainConfig)})
+    unknown = sorted(set(overrides) - CONFIG_FIELDS)
     if unknown:
         raise ValueError(f"recipe({name!r}): {', '.join(unknown)} not a TrainConfig field; "
                          f"valid fields: {', '.join(f.name for f in fields(TrainConfig))}")

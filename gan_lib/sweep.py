@@ -20,15 +20,13 @@ import json
 import math
 import os
 import time
-from dataclasses import fields
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 
-from .train import Trainer, TrainConfig, TrainingDivergedError
+from .train import CONFIG_FIELDS, Trainer, TrainConfig, TrainingDivergedError
 
-CONFIG_FIELDS = frozenset(f.name for f in fields(TrainConfig))
 TOY_METRICS = ("modes_captured", "high_quality_percent", "reverse_kl")
 
 

@@ -89,6 +89,9 @@ class TrainConfig:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
+CONFIG_FIELDS = frozenset(f.name for f in fields(TrainConfig))  # every setting a TrainConfig has
+
+
 class TrainingDivergedError(RuntimeError):
     """A loss became NaN or infinite; the message names the step and what to try."""
 
@@ -156,6 +159,11 @@ class Trainer:
     @property
     def num_classes(self) -> int:
         return getattr(self.generator, "num_classes", 0)
+
+    @property
+    def sampling_generator(self) -> nn.Module:
+        """The generator that samples are drawn from: the EMA copy when the run keeps one, else G itself."""
+        return self.ema.model if self.ema is not None else self.generator
 
     def noise(self, n: int, rng: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """z ~ N(0, I) of shape (n, latent_dim), and uniform class labels (n,) for conditional models."""
@@ -263,7 +271,7 @@ class Trainer:
     def sample(self, n: int, labels: torch.Tensor | None = None, seed: int = 0, use_ema: bool = True) -> torch.Tensor:
         """`n` generated samples on the CPU, from a fixed noise seed (training's random stream is untouched).
         Uses the EMA generator when there is one and `use_ema`; batch norm in eval mode."""
-        generator = self.ema.model if (self.ema is not None and use_ema) else self.generator
+        generator = self.sampling_generator if use_ema else self.generator
         rng = torch.Generator(device=self.device)
         rng.manual_seed(seed)
         z, random_labels = self.noise(n, rng)

@@ -64,7 +64,7 @@ class LatentExplorer:
 def generate(trainer: Trainer, z: torch.Tensor, label: int | None = None) -> torch.Tensor:
     """G(z) on the CPU for latent points z (N, d), in eval mode (batch norm uses its running
     statistics); a class-conditional G draws every image of class `label`."""
-    generator = trainer.ema.model if trainer.ema is not None else trainer.generator
+    generator = trainer.sampling_generator
     labels = None
     if trainer.num_classes:
         if label is None or not 0 <= int(label) < trainer.num_classes:
