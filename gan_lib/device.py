@@ -70,3 +70,23 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def cpu_kernel_capabilities() -> list[str]:
+    """The values of `ATEN_CPU_CAPABILITY` this CPU can run: 'default' (no vector kernels) always,
+    then 'avx2' and 'avx512' where the CPU has them (Linux /proc/cpuinfo; elsewhere 'default' only).
+
+    Each value makes PyTorch use other kernels, which give other float results of training on the
+    same machine, as another CPU would: `tools/claim_spread.py` and the tests use that to check
+    that the book's claims and metrics do not depend on the kernels."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    found = ["default"]
+    if "avx2" in flags:
+        found.append("avx2")
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags):
+        found.append("avx512")
+    return found

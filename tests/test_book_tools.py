@@ -81,6 +81,21 @@ def test_cache_guard_clears_cache_and_doctrees_only_when_gan_lib_changes(tmp_pat
     assert not cache.exists() and not doctrees.exists()
 
 
+def test_cache_guard_demands_the_kernel_configuration_only_when_asked(tmp_path):
+    write(tmp_path / "gan_lib" / "losses.py", "x = 1\n")
+    write(tmp_path / "requirements.txt", "torch\n")
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    book_cache_guard.guard(cache, root=tmp_path)  # filled by `make book` under the machine's default kernels
+    write(cache / "db", "executed")
+    assert book_cache_guard.guard(cache, root=tmp_path, kernels="portable") is True  # make test: re-execute
+    assert not cache.exists()
+    write(cache / "db", "executed")
+    assert book_cache_guard.guard(cache, root=tmp_path, kernels="portable") is False  # same configuration: keep
+    assert book_cache_guard.guard(cache, root=tmp_path) is False  # make book after make test: keep it too
+    assert book_cache_guard.guard(cache, root=tmp_path, kernels="portable") is False  # ... and it stays portable
+    assert (cache / "db").is_file()
+
+
 def test_cache_guard_fingerprint_depends_on_content_and_requirements(tmp_path):
     write(tmp_path / "gan_lib" / "a.py", "x = 1\n")
     write(tmp_path / "requirements.txt", "torch\n")

@@ -8,7 +8,7 @@ from gan_lib.metrics import METRIC_NAMES, evaluate_images, evaluation_classifier
 
 @pytest.fixture(scope="module")
 def classifier(tmp_path_factory):
-    """The digits evaluation classifier, cached in the session's temporary directory."""
+    """The digits evaluation classifier gan_lib ships."""
     return evaluation_classifier("digits", device="cpu", cache_dir=tmp_path_factory.getbasetemp() / "gan_lib_cache")
 
 
@@ -49,7 +49,9 @@ def test_fd_and_kid_grow_with_corruption(classifier, digits, corrupt, levels):
     fds, kids = [s["fd"] for s in scores], [s["kid"] for s in scores]
     assert fds == sorted(fds) and len(set(fds)) == len(fds), fds
     assert kids == sorted(kids) and len(set(kids)) == len(kids), kids
-    assert scores[-1]["precision"] < scores[0]["precision"]
+    # Heavy blur turns every digit into one kind of blob: some land inside the real manifold (precision
+    # need not fall), none covers the variety of real digits (coverage and recall must).
+    assert scores[-1]["coverage"] < 0.2 * scores[0]["coverage"] and scores[-1]["recall"] < scores[0]["recall"]
 
 
 def test_evaluate_images_rejects_bad_input(classifier, digits):

@@ -5,7 +5,12 @@ serve outputs computed with the old library. This script fingerprints gan_lib's 
 requirements.txt, and empties the cache when the fingerprint differs from the one stored beside it,
 together with Sphinx's saved environment (the sibling .doctrees/): otherwise Sphinx, seeing no changed
 source, would not re-read (and so not re-execute) the notebooks at all.
-Usage: python tools/book_cache_guard.py CACHE_DIR     (the Makefile runs it before every book build)
+
+`--kernels LABEL` also demands that the cached outputs were computed under that kernel configuration
+(`make test` builds the book with ATEN_CPU_CAPABILITY=default and one thread, a second configuration
+besides nbval's): a cache filled under another one is emptied. Without it, any configuration's cache
+is reused, so `make book` right after `make test` executes nothing.
+Usage: python tools/book_cache_guard.py CACHE_DIR [--kernels LABEL]   (the Makefile runs it before every build)
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FINGERPRINT_FILE = "gan_lib.sha256"  # stored next to the cache, not inside it: jupyter-cache owns that folder
+KERNELS_FILE = "kernels.txt"  # the kernel configuration the cached outputs were computed under
 
 
 def code_fingerprint(root: Path = ROOT) -> str:
-    """sha256 over the path and bytes of every gan_lib source file and requirements.txt."""
-    files = sorted((root / "gan_lib").rglob("*.py")) + [root / "requirements.txt"]
+    """sha256 over the path and bytes of every gan_lib source file, its shipped weights and requirements.txt."""
+    files = sorted((root / "gan_lib").rglob("*.py")) + sorted((root / "gan_lib").rglob("*.pt")) + [root / "requirements.txt"]
     digest = hashlib.sha256()
     for path in files:
         if "__pycache__" in path.parts or not path.is_file():
@@ -30,25 +36,36 @@ def code_fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
-def guard(cache_dir: Path, root: Path = ROOT) -> bool:
-    """Empty `cache_dir` (and the sibling .doctrees/) if gan_lib changed since it was filled;
-    return True when something was cleared."""
-    stamp = cache_dir.parent / FINGERPRINT_FILE
+def guard(cache_dir: Path, root: Path = ROOT, kernels: str | None = None) -> bool:
+    """Empty `cache_dir` (and the sibling .doctrees/) if gan_lib changed since it was filled, or if
+    `kernels` is given and differs from the configuration the cache was filled under; return True
+    when something was cleared."""
+    stamp, kernels_stamp = cache_dir.parent / FINGERPRINT_FILE, cache_dir.parent / KERNELS_FILE
     current = code_fingerprint(root)
     previous = stamp.read_text().strip() if stamp.is_file() else None
+    previous_kernels = kernels_stamp.read_text().strip() if kernels_stamp.is_file() else None
+    stale_kernels = kernels is not None and kernels != previous_kernels
     cleared = False
-    if previous != current:
+    if previous != current or stale_kernels:
         for stale in (cache_dir, cache_dir.parent / ".doctrees"):
             if stale.exists():
                 shutil.rmtree(stale)
                 cleared = True
+        kernels_stamp.unlink(missing_ok=True)
     cache_dir.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current + "\n")
+    if kernels is not None or not kernels_stamp.is_file():
+        kernels_stamp.write_text((kernels or "machine default") + "\n")
     return cleared
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python tools/book_cache_guard.py CACHE_DIR   (e.g. _build/.jupyter_cache)")
-    if guard(Path(sys.argv[1])):
-        print(f"gan_lib or requirements.txt changed: cleared {sys.argv[1]}; every chapter will be re-executed.")
+    arguments = sys.argv[1:]
+    label = None
+    if len(arguments) == 3 and arguments[1] == "--kernels":
+        label, arguments = arguments[2], arguments[:1]
+    if len(arguments) != 1:
+        sys.exit("usage: python tools/book_cache_guard.py CACHE_DIR [--kernels LABEL]   (e.g. _build/.jupyter_cache)")
+    if guard(Path(arguments[0]), kernels=label):
+        print(f"gan_lib, requirements.txt or the kernel configuration changed: cleared {arguments[0]}; "
+              "every chapter will be re-executed.")

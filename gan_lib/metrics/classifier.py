@@ -9,10 +9,15 @@ activations (`features`) play the role of Inception's pool features, its logits 
 of Inception's class probabilities. Distances computed in this space are *not* comparable
 to published FID numbers; they are comparable between runs of this library.
 
-Cache: `$GAN_LIB_CACHE` (default `~/.cache/gan_lib`) holds `classifier-<dataset>-<recipe>.pt`
-and a `.sha256` file beside it. The weights are retrained (and rewritten atomically) when
-either file is missing, when the checksum does not match (a corrupt or modified file), or
-when the file cannot be read as a gan_lib classifier.
+One metric on every machine: training gives other float results on another CPU or a GPU, so
+a classifier retrained on each machine would move every FD by a little (10.69 on one machine,
+10.72 on another for the same 50 real digits). gan_lib therefore ships the trained weights
+(`gan_lib/metrics/weights/classifier-<dataset>-<recipe>.pt`, under a megabyte each, with their
+SHA-256 beside them) and loads them by default. `retrain=True` (or `packaged=False`) trains the
+network instead and caches it in `$GAN_LIB_CACHE` (default `~/.cache/gan_lib`), checked by its
+own `.sha256` file; a cache file that is missing, corrupt or of another recipe is retrained and
+rewritten atomically. `python tools/write_evaluation_weights.py` rewrites the shipped weights after a
+change to the recipe or the architecture.
 """
 from __future__ import annotations
 
@@ -132,6 +137,14 @@ class EvaluationClassifier(nn.Module):
         return float((logits.argmax(dim=1) == labels.cpu()).double().mean())
 
 
+PACKAGED_DIR = Path(__file__).with_name("weights")
+
+
+def packaged_path(dataset: str) -> Path:
+    """Where gan_lib ships the trained weights of `dataset`'s classifier (the checksum beside it + '.sha256')."""
+    return PACKAGED_DIR / f"classifier-{dataset}-{_recipe(dataset).key()}.pt"
+
+
 def default_cache_dir() -> Path:
     """`$GAN_LIB_CACHE` if set, else `~/.cache/gan_lib`."""
     return Path(os.environ.get("GAN_LIB_CACHE") or Path.home() / ".cache" / "gan_lib")
@@ -249,23 +262,32 @@ def load_classifier(path: str | os.PathLike, dataset: str) -> EvaluationClassifi
 
 
 def evaluation_classifier(dataset: str, device: str | torch.device = "auto", cache_dir: str | os.PathLike | None = None,
-                          retrain: bool = False, progress: bool = False) -> EvaluationClassifier:
+                          retrain: bool = False, progress: bool = False, packaged: bool = True) -> EvaluationClassifier:
     """The trained evaluation classifier of `dataset` ('fashion-mnist' or 'digits'), in eval mode on `device`.
 
-    Loaded from the cache when its checksum matches; otherwise trained (on the CPU, so the
-    weights are the same on every machine: about a minute for Fashion-MNIST on two cores,
-    seconds for digits), cached, and returned. A corrupt cache file is reported with a
-    warning and replaced.
+    By default the weights that ship with gan_lib (`packaged_path`), the same on every machine.
+    With `packaged=False`, or when they are missing, the cached weights in `cache_dir` when their
+    checksum matches; otherwise (and always with `retrain=True`) trained on the CPU (about a
+    minute for Fashion-MNIST on two cores, seconds for digits), cached, and returned. A corrupt
+    file is reported with a warning and skipped.
     """
-    path = cache_path(dataset, cache_dir)
+    _recipe(dataset)
+    candidates = ([packaged_path(dataset)] if packaged else []) + [cache_path(dataset, cache_dir)]
     model = None
-    if not retrain:
+    for path in ([] if retrain else candidates):
         try:
             model = load_classifier(path, dataset)
+            break
         except ClassifierCacheError as error:
             if path.exists():  # a missing file is the normal first run; anything else deserves a word
-                warnings.warn(f"{error}; retraining the {dataset} evaluation classifier", stacklevel=2)
+                warnings.warn(f"{error}; skipping it", stacklevel=2)
     if model is None:
         model = train_classifier(dataset, device="cpu", progress=progress)
-        save_classifier(model, path)
+        save_classifier(model, cache_path(dataset, cache_dir))
     return model.to(select_device(device)).eval()
+
+
+def write_packaged_weights(datasets: tuple[str, ...] = IMAGE_DATASETS) -> list[Path]:
+    """Train every evaluation classifier and write it where gan_lib ships it (maintainers only)."""
+    return [save_classifier(train_classifier(dataset, device="cpu", progress=True), packaged_path(dataset))
+            for dataset in datasets]

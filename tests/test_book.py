@@ -1,0 +1,57 @@
+"""gan_lib.book: a claim prints one comparable line, raises when it fails, and logs its value on request."""
+import json
+
+import pytest
+import torch
+
+from gan_lib.book import ClaimFailed, claim, claim_holds, glue
+
+
+def test_a_claim_that_holds_prints_true(capsys):
+    assert claim("all 8 modes captured", 8, at_least=8) is True
+    assert claim("JSD below 0.15 nats", torch.tensor(0.03), at_most=0.15) is True
+    assert claim("resumed run is bit-identical", True) is True
+    assert capsys.readouterr().out.splitlines() == [
+        "all 8 modes captured: True", "JSD below 0.15 nats: True", "resumed run is bit-identical: True"]
+
+
+def test_a_failed_claim_raises_with_the_measured_value_and_the_bound(monkeypatch):
+    monkeypatch.delenv("GAN_BOOK_CLAIMS", raising=False)
+    with pytest.raises(ClaimFailed, match=r"'all 8 modes captured'.*measured 6 .*at least 8"):
+        claim("all 8 modes captured", 6, at_least=8)
+    with pytest.raises(ClaimFailed, match="at most 0.15"):
+        claim("JSD below 0.15 nats", 0.2, at_most=0.15)
+    with pytest.raises(ClaimFailed):
+        claim("resumed run is bit-identical", False)
+    with pytest.raises(ClaimFailed, match="measured nan"):
+        claim("finite loss", float("nan"), at_most=10)
+
+
+def test_record_mode_logs_every_claim_and_prints_false(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("GAN_BOOK_CLAIMS_LOG", str(log))
+    monkeypatch.setenv("GAN_BOOK_CLAIMS", "record")
+    assert claim("at least 7 modes", 6, at_least=7) is False
+    assert claim("between 0.4 and 0.6", 0.5, at_least=0.4, at_most=0.6) is True
+    assert capsys.readouterr().out.splitlines() == ["at least 7 modes: False", "between 0.4 and 0.6: True"]
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert records == [
+        {"claim": "at least 7 modes", "value": 6.0, "at_least": 7, "at_most": None, "holds": False},
+        {"claim": "between 0.4 and 0.6", "value": 0.5, "at_least": 0.4, "at_most": 0.6, "holds": True}]
+
+
+def test_bad_claims_are_refused():
+    with pytest.raises(ValueError, match="needs a bound"):
+        claim("some number", 3.0)
+    with pytest.raises(ValueError, match="says what is claimed"):
+        claim("", True)
+    with pytest.raises(ValueError, match="above at_most"):
+        claim("empty range", 1.0, at_least=2, at_most=1)
+    with pytest.raises(TypeError, match="number or a bool"):
+        claim("a string", "8", at_least=8)
+    assert claim_holds(1.0, at_least=1.0, at_most=1.0) and not claim_holds(0.999, at_least=1.0)
+
+
+def test_glue_stores_plain_numbers_for_the_text(capsys):
+    glue("answer", torch.tensor(0.25))  # no error with or without myst-nb; nothing printed to stdout
+    assert capsys.readouterr().out == ""
