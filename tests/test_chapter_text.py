@@ -1,0 +1,60 @@
+"""The chapters' text agrees with their own run: every glued number is glued by a cell of the same
+chapter, every checked training outcome is a claim, and the prose speaks of GANs, not of one machine."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+GLUE_ROLE = re.compile(r"\{glue(?::text|:any|:md|:figure|:math)?\}`([^`]+)`|```\{glue(?::figure|:math)?\}\s+(\S+)")
+GLUED_IN_CODE = re.compile(r"""\bglue(?:_all)?\(\s*f?["']([^"'{]+)""")
+# Words that describe one run or one machine instead of what every run shows.
+ONE_RUN_PHRASES = ("our run", "in our", "this machine", "on this cpu", "we measured", "load average")
+
+
+def cells(path: Path, kind: str) -> list[str]:
+    return ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == kind]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_glue_reference_is_glued_by_the_same_chapter(path):
+    code = "\n".join(cells(path, "code"))
+    glued = set(GLUED_IN_CODE.findall(code))
+    prefixes = {m for m in re.findall(r"""\bglue_all\(\s*f?["']([^"'{]+)""", code)}
+    for text in cells(path, "markdown"):
+        for match in GLUE_ROLE.finditer(text):
+            key = match.group(1).rsplit(":", 1)[0] if match.group(1) else match.group(2)  # drop a format spec
+            assert key in glued or any(key.startswith(p + "_") for p in prefixes), \
+                f"{path.name}: the text pastes {key!r}, which no code cell of this chapter glues"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_prose_describes_every_run_not_one_machine(path):
+    for text in cells(path, "markdown"):
+        lowered = text.lower()
+        for phrase in ONE_RUN_PHRASES:
+            assert phrase not in lowered, f"{path.name}: {phrase!r} in: {text[max(0, lowered.index(phrase) - 80):][:200]}"
+
+
+SPREAD = Path(__file__).resolve().parents[1] / "notebooks" / "results" / "claim_spread.json"
+CLAIM_TEXT = re.compile(r"""\bclaim\(\s*(f?)(["'])(.+?)\2""")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_claim_was_measured_under_four_kernel_configurations_and_held(path):
+    """tools/claim_spread.py recorded each claim of the chapter under at least four configurations
+    (ATEN_CPU_CAPABILITY x threads), and every measured value met the claim's bound."""
+    spread = json.loads(SPREAD.read_text()).get(path.name, {"claims": {}, "runs": {}})
+    texts = [m.group(3) for cell in cells(path, "code") for m in CLAIM_TEXT.finditer(cell) if not m.group(1)]
+    for text in texts:
+        assert text in spread["claims"], f"{path.name}: claim {text!r} is not in {SPREAD.name}: run tools/claim_spread.py"
+        measured = spread["claims"][text]
+        assert len(measured["values"]) >= 4, f"{path.name}: {text!r} measured under {len(measured['values'])} configurations"
+        for label, values in measured["values"].items():
+            for value in values:
+                low, high = measured["at_least"], measured["at_most"]
+                assert (low is None or value >= low) and (high is None or value <= high), \
+                    f"{path.name}: {text!r} measured {value} under {label}"
+    if texts:
+        assert not [label for label, run in spread["runs"].items() if run["error"]], f"{path.name}: a run raised"
