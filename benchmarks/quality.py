@@ -23,7 +23,6 @@ import copy
 import json
 import math
 import multiprocessing
-import platform
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +34,7 @@ import torch
 from torch.func import jacrev, vmap
 
 from gan_lib import TOY_DISTRIBUTIONS, Trainer, TrainConfig, make_batches
+from gan_lib.device import describe_machine
 from gan_lib.losses import bce_discriminator_loss
 from gan_lib.metrics import (METRIC_NAMES, evaluate_image_generator, evaluation_classifier, mode_coverage,
                              real_data_floor)
@@ -402,7 +402,7 @@ def run(quick: bool = False, results_dir: Path = RESULTS, skip: tuple[str, ...] 
     mode = "quick" if quick else "full"
     started = time.perf_counter()
     log = lambda message: print(f"[quality {time.perf_counter() - started:6.0f} s] {message}", flush=True)  # noqa: E731
-    results = {"mode": mode, "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, "
+    results = {"mode": mode, "machine": f"{describe_machine()}, {torch.get_num_threads()} torch threads, "
                                        f"torch {torch.__version__}", "published": PUBLISHED,
                "published_note": PUBLISHED_NOTE}
     if "toy" not in skip:

@@ -12,12 +12,11 @@ benchmark races. Writes benchmarks/results/recipes.json and recipes.md (--quick:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 
 import torch
 
 import gan_lib
+from gan_lib.device import describe_machine
 from gan_lib.sweep import variant
 
 from .speed import FrechetProbe, race, write_results
@@ -54,7 +53,7 @@ def run(quick: bool = False, budget_s: float | None = None, eval_every_s: float 
         rows.append({"label": candidate["label"], "overrides": overrides, "steps": trainer.step,
                      "steps_per_second": trainer.step / result["curve"][-1][0], "curve": result["curve"]})
         print(f"[recipes] {candidate['label']}: {trainer.step} steps, FD {result['curve']}", flush=True)
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "torch": torch.__version__,
+    results = {"machine": describe_machine(), "torch": torch.__version__,
                "device": str(device), "threads": torch.get_num_threads(), "budget_s": budget_s,
                "eval_every_s": eval_every_s, "samples": probe.n, "quick": quick, "rows": rows}
     return write_results("recipes", results, to_markdown(results), quick)

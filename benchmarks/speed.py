@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -318,8 +316,7 @@ def to_markdown(results: dict) -> str:
 
 def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None = None) -> dict:
     device = gan_lib.select_device("auto")
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs" +
-               (f", {torch.cuda.get_device_name()}" if device.type == "cuda" else ""),
+    results = {"machine": gan_lib.device.describe_machine(),
                "torch": torch.__version__, "device": str(device), "threads": torch.get_num_threads(),
                "quick": quick, "errors": {}}
     jobs = {

@@ -51,13 +51,14 @@ def claim_holds(value: float, at_least: float | None = None, at_most: float | No
     return (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
 
 
-def claim(text: str, value, *, at_least: float | None = None, at_most: float | None = None) -> bool:
+def claim(text: str, value, *, at_least: float | None = None, at_most: float | None = None) -> None:
     """Check that the measured `value` lies within the bounds the chapter claims, print `text: True`.
 
     `value` is a number, or a bool for a claim that is simply true or false (then leave out the
     bounds: it must be True). Raises `ClaimFailed` when the claim does not hold, unless
     `$GAN_BOOK_CLAIMS` is `record`. With `$GAN_BOOK_CLAIMS_LOG` set, the claim and its measured
-    value are appended to that file as one JSON line.
+    value are appended to that file as one JSON line. Returns nothing, so that a notebook cell
+    ending in a claim shows only the printed line.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError("claim needs a text that says what is claimed, e.g. 'all 8 modes captured'")
@@ -82,7 +83,6 @@ def claim(text: str, value, *, at_least: float | None = None, at_most: float | N
                           f"please report it with your CPU or GPU model: the margin recorded in "
                           f"notebooks/results/claim_spread.md did not cover this machine.")
     print(f"{text}: {holds}")
-    return holds
 
 
 def glue(name: str, value, display: bool = False) -> None:

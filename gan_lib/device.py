@@ -90,3 +90,30 @@ def cpu_kernel_capabilities() -> list[str]:
     if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags):
         found.append("avx512")
     return found
+
+
+def cpu_model_name() -> str:
+    """The CPU's model name ('AMD EPYC 9654', 'Intel(R) Xeon(R) Platinum 8480+'), from /proc/cpuinfo on
+    Linux, else what `platform` knows: benchmark and claim files record it, since float results and speed
+    depend on it."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_machine() -> str:
+    """One line for result files: CPU model, architecture, core count, and the GPU when one is used."""
+    import os
+    import platform
+
+    text = f"{cpu_model_name()} ({platform.machine()}), {os.cpu_count()} CPUs"
+    if torch.cuda.is_available():
+        text += f", {torch.cuda.get_device_name()}"
+    return text

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gan_lib.device import cpu_kernel_capabilities
+from gan_lib.device import cpu_kernel_capabilities, cpu_model_name
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "notebooks" / "results"
@@ -43,17 +42,6 @@ notebook = nbformat.read(path, as_version=4)
 NotebookClient(notebook, timeout=900, kernel_name="python3",
                resources={"metadata": {"path": str(__import__('pathlib').Path(path).parent)}}).execute()
 """
-
-
-def cpu_name() -> str:
-    """The CPU's model name (from /proc/cpuinfo on Linux), else what `platform` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def parse_configs(text: str | None) -> list[tuple[str, int]]:
@@ -72,7 +60,7 @@ def parse_configs(text: str | None) -> list[tuple[str, int]]:
 
 
 def config_label(capability: str, threads: int) -> str:
-    return f"{cpu_name()} | ATEN_CPU_CAPABILITY={capability} | {threads} thread{'s' if threads > 1 else ''}"
+    return f"{cpu_model_name()} | ATEN_CPU_CAPABILITY={capability} | {threads} thread{'s' if threads > 1 else ''}"
 
 
 def run_notebook(notebook: Path, capability: str, threads: int) -> tuple[list[dict], float, str | None]:

@@ -15,7 +15,6 @@ thread per sweep): losses 1.9 h, images 1.2 h, knobs 0.6 h; an idle machine is s
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gan_lib import TrainConfig, select_device  # noqa: E402
+from gan_lib.device import describe_machine  # noqa: E402
 from gan_lib.sweep import run_sweep, save_rows, variant  # noqa: E402
 
 SEEDS = [0, 1, 2]
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
         grid = {"dataset": datasets, "variant": variants()}
         meta = {"script": f"python tools/run_sweeps.py {name}", "steps": steps, "eval_at": eval_at, "seeds": seeds,
                 "base_config": base.to_dict(), "grid": grid, "device": str(select_device("auto")),
-                "torch": torch.__version__, "machine": platform.machine(), "complete": False}
+                "torch": torch.__version__, "machine": describe_machine(), "complete": False}
         rows: list[dict] = []
         start = time.perf_counter()
 
