@@ -136,3 +136,31 @@ def test_refresh_can_save_every_figure_for_the_author(tmp_path):
     written = notebooks.save_figures(notebook, "04_ch", tmp_path / "figures")
     assert [p.name for p in written] == ["04_ch-cell1-0.png", "04_ch-cell1-1.png"]
     assert all(p.read_bytes() == png for p in written)
+
+
+claim_spread = load_tool("claim_spread")
+
+
+def test_claim_spread_merges_runs_per_configuration_and_reports_the_smallest_margin():
+    spread = {}
+    first = [{"claim": "all 8 modes", "value": 8.0, "at_least": 8, "at_most": None, "holds": True},
+             {"claim": "JSD below 0.15", "value": 0.03, "at_least": None, "at_most": 0.15, "holds": True}]
+    claim_spread.merge(spread, "00.ipynb", "cpu | default | 1 thread", first, 12.0, None)
+    second = [{"claim": "all 8 modes", "value": 7.0, "at_least": 8, "at_most": None, "holds": False},
+              {"claim": "JSD below 0.15", "value": 0.11, "at_least": None, "at_most": 0.15, "holds": True}]
+    claim_spread.merge(spread, "00.ipynb", "cpu | avx2 | 2 threads", second, 9.0, None)
+    claims = spread["00.ipynb"]["claims"]
+    assert claim_spread.margin(claims["all 8 modes"]) == -1.0  # failed under avx2
+    assert claim_spread.margin(claims["JSD below 0.15"]) == pytest.approx(0.04)
+    # Re-running a configuration replaces its values instead of adding to them.
+    claim_spread.merge(spread, "00.ipynb", "cpu | avx2 | 2 threads", first, 9.5, None)
+    assert claim_spread.margin(claims["all 8 modes"]) == 0.0
+    assert claims["JSD below 0.15"]["values"]["cpu | avx2 | 2 threads"] == [0.03]
+    assert "| all 8 modes | >= 8 | 8 | 8 | 0 | 2 |" in claim_spread.summary(spread)
+
+
+def test_claim_spread_configurations_are_checked_against_the_cpu():
+    assert claim_spread.parse_configs("default:1,default:2") == [("default", 1), ("default", 2)]
+    with pytest.raises(SystemExit, match="CAPABILITY:THREADS"):
+        claim_spread.parse_configs("sse4:1")
+    assert ("default", 1) in claim_spread.parse_configs(None) and len(claim_spread.parse_configs(None)) >= 2
