@@ -1,5 +1,6 @@
 # GAN Book: `make book` builds the executed HTML book; `make test` runs every check.
 # Both do all set-up first (virtual environment, packages, data, web assets) and are idempotent.
+# `make unit` and `make notebooks` set up only what they need: the venv and the data (no npm web assets).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -21,7 +22,7 @@ BROWSER_PACKAGES := chromium fonts-wqy-microhei
 .PHONY: setup data web-assets browser-deps book book-strict test unit notebooks check-links browser-check \
         playground-check bench bench-quick claim-spread clean
 
-setup: $(STAMP) data web-assets
+setup: $(STAMP) data
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,7 +44,7 @@ browser-deps: $(STAMP)
 
 # Executes every chapter through the jupyter-cache in _build/.jupyter_cache: a notebook is re-run only
 # when its code changed (or gan_lib did: the guard empties the cache), so a second build is quick.
-book: setup
+book: setup web-assets
 	@$(PY) tools/book_cache_guard.py $(BUILD)/.jupyter_cache $(if $(BOOK_KERNELS),--kernels "$(BOOK_KERNELS)")
 	$(BOOK_KERNELS) $(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"

@@ -43,16 +43,19 @@ RESULTS = Path(__file__).parent / "results"
 
 # --- published numbers -------------------------------------------------------------------------
 # Table 1 of each paper, as printed: VEEGAN and GDPP report means over 5 runs without spread,
-# PacGAN mean ± std over 10 trials. Their settings differ from ours and from each other
-# (architectures, iterations: e.g. GDPP trains 25,000 iterations of batch 512 with z in R^256).
+# PacGAN mean ± standard error over 10 trials (its caption says so), not the standard deviation
+# this benchmark reports. Their settings differ from ours and from each other (architectures,
+# iterations: e.g. GDPP trains 25,000 iterations of batch 512 with z in R^256).
 PUBLISHED_NOTE = (
     "values as printed in Table 1 of Srivastava et al. 2017 (VEEGAN, NeurIPS; mean of 5 runs), Lin et al. 2018 "
-    "(PacGAN, NeurIPS; mean ± std of 10 trials) and Elfeki et al. 2019 (GDPP, ICML; mean of 5 runs; its GAN, ALI, "
-    "Unrolled GAN and VEEGAN rows repeat VEEGAN's). The tables could not be retrieved as text while writing this "
-    "benchmark (the sources found hold them as images), so the values were entered by hand and are unverified: "
-    "check them against the PDFs before quoting them. "
-    "Each paper used its own architectures, step counts and batch sizes; only the data (8 Gaussians of std 0.01 "
-    "on the unit circle, 25 of std 0.05 on {-4,...,4}^2) and the metrics (2,500 samples, 3 std) are shared.")
+    "(PacGAN, NeurIPS; mean ± standard error of 10 trials, so its ± is about 1/3 of a standard deviation: "
+    "multiply by √10 ≈ 3.2 to compare it with this benchmark's) and Elfeki et al. (GDPP; the values of its arXiv "
+    "v1, 2018; mean of 5 runs; its GAN, ALI, Unrolled GAN and VEEGAN rows repeat VEEGAN's). "
+    "Each paper used its own architectures, step counts and batch sizes; only the metrics (2,500 samples, 3 std) "
+    "and the data are shared: 8 Gaussians of std 0.01 on the unit circle and 25 of std 0.05 on "
+    "{-4, -2, 0, 2, 4}^2. PacGAN's ring is exactly this benchmark's; GDPP's released code builds its ring with "
+    "linspace(0, 2 pi, 8), which gives seven distinct centres with one doubled, so its ring is not exactly "
+    "this one.")
 PUBLISHED = [
     {"method": "GAN", "source": "VEEGAN Table 1",
      "results": {"ring": {"modes": "1", "high_quality_percent": "99.3"}, "grid": {"modes": "3.3", "high_quality_percent": "0.5"}}},
@@ -62,21 +65,24 @@ PUBLISHED = [
      "results": {"ring": {"modes": "7.6", "high_quality_percent": "35.6"}, "grid": {"modes": "23.6", "high_quality_percent": "16"}}},
     {"method": "VEEGAN", "source": "VEEGAN Table 1",
      "results": {"ring": {"modes": "8", "high_quality_percent": "52.9"}, "grid": {"modes": "24.6", "high_quality_percent": "40"}}},
-    {"method": "GAN", "source": "PacGAN Table 1",
+    {"method": "GAN", "source": "PacGAN Table 1 (± standard error)",
      "results": {"ring": {"modes": "6.3 ± 0.5", "high_quality_percent": "98.2 ± 0.2", "reverse_kl": "0.45 ± 0.09"},
                  "grid": {"modes": "17.3 ± 0.8", "high_quality_percent": "94.8 ± 0.7", "reverse_kl": "0.70 ± 0.07"}}},
-    {"method": "PacGAN2", "source": "PacGAN Table 1",
+    {"method": "ALI", "source": "PacGAN Table 1 (± standard error)",
+     "results": {"ring": {"modes": "6.6 ± 0.3", "high_quality_percent": "97.6 ± 0.4", "reverse_kl": "0.36 ± 0.04"},
+                 "grid": {"modes": "24.1 ± 0.4", "high_quality_percent": "95.7 ± 0.6", "reverse_kl": "0.14 ± 0.03"}}},
+    {"method": "PacGAN2", "source": "PacGAN Table 1 (± standard error)",
      "results": {"ring": {"modes": "7.9 ± 0.1", "high_quality_percent": "95.6 ± 2.0", "reverse_kl": "0.07 ± 0.03"},
                  "grid": {"modes": "23.8 ± 0.7", "high_quality_percent": "91.3 ± 0.8", "reverse_kl": "0.13 ± 0.04"}}},
-    {"method": "PacGAN3", "source": "PacGAN Table 1",
+    {"method": "PacGAN3", "source": "PacGAN Table 1 (± standard error)",
      "results": {"ring": {"modes": "7.8 ± 0.1", "high_quality_percent": "97.7 ± 0.3", "reverse_kl": "0.10 ± 0.02"},
                  "grid": {"modes": "24.6 ± 0.4", "high_quality_percent": "94.2 ± 0.4", "reverse_kl": "0.06 ± 0.02"}}},
-    {"method": "PacGAN4", "source": "PacGAN Table 1",
+    {"method": "PacGAN4", "source": "PacGAN Table 1 (± standard error)",
      "results": {"ring": {"modes": "7.8 ± 0.1", "high_quality_percent": "95.9 ± 1.4", "reverse_kl": "0.07 ± 0.02"},
                  "grid": {"modes": "24.8 ± 0.2", "high_quality_percent": "93.6 ± 0.6", "reverse_kl": "0.04 ± 0.01"}}},
-    {"method": "WGAN-GP", "source": "GDPP Table 1",
+    {"method": "WGAN-GP", "source": "GDPP Table 1 (arXiv v1)",
      "results": {"ring": {"modes": "6.8", "high_quality_percent": "59.6"}, "grid": {"modes": "24.2", "high_quality_percent": "28.7"}}},
-    {"method": "GDPP-GAN", "source": "GDPP Table 1",
+    {"method": "GDPP-GAN", "source": "GDPP Table 1 (arXiv v1)",
      "results": {"ring": {"modes": "8", "high_quality_percent": "71.7"}, "grid": {"modes": "24.8", "high_quality_percent": "68.5"}}},
 ]
 
@@ -354,7 +360,7 @@ def markdown(results: dict) -> str:
     lines = [f"# Quality benchmark ({results['mode']})", "",
              f"Machine: {results['machine']}; total {results['seconds']:.0f} s.", "",
              f"## 2D mixtures: seeds {toy['seeds']}, {toy['samples']} samples per run", "",
-             "Mean ± standard deviation over seeds. A sample is high quality within 3 standard deviations of its "
+             "Mean ± standard deviation over seeds (the PacGAN rows' ± is a standard error over 10 trials). A sample is high quality within 3 standard deviations of its "
              "nearest mode; a mode is captured when a high-quality sample is nearest to it; reverse KL compares "
              "the high-quality samples' mode histogram with uniform. Published rows come from the papers "
              "(their settings differ: see the notes).", ""]

@@ -3,6 +3,8 @@
 Each benchmark is a module of this package with a `run(quick: bool = False) -> dict` function
 that writes its own files to benchmarks/results/. A module that is not there yet is skipped
 with a note; one that fails is reported, the others still run, and the exit status is 1.
+A benchmark fails when it raises or when its results record errors (`results["errors"]`,
+where benchmarks/speed.py puts the parts it could not measure).
 """
 from __future__ import annotations
 
@@ -25,6 +27,13 @@ def _load(name: str):
         raise
 
 
+def recorded_errors(results) -> dict:
+    """The errors a benchmark's results record, {part: message}; empty when every part ran."""
+    if not isinstance(results, dict):
+        return {}
+    return dict(results.get("errors") or {})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the small smoke version of every benchmark")
@@ -44,10 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         print(f"[run] {name}{' (quick)' if args.quick else ''} ...", flush=True)
         try:
-            module.run(quick=args.quick)
+            errors = recorded_errors(module.run(quick=args.quick))
         except Exception:  # report and go on with the next benchmark
             traceback.print_exc()
             failed.append(name)
+        else:
+            for part, message in errors.items():
+                print(f"[run] {name}: {part} failed: {message}", file=sys.stderr, flush=True)
+            if errors:
+                failed.append(name)
         print(f"[run] {name} finished in {time.perf_counter() - started:.0f} s", flush=True)
     if failed:
         print(f"[run] failed: {', '.join(failed)}", file=sys.stderr)

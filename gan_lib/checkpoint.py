@@ -37,6 +37,32 @@ def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> Path:
     return path
 
 
+class PeriodicCheckpoint:
+    """A `Trainer.fit` callback that saves to `path` every `every` steps; `final(trainer)` then saves the
+    end state unless the last periodic save already holds it (steps a multiple of `every`).
+
+    `enabled=False` makes both do nothing: under DDP only rank 0 writes."""
+
+    def __init__(self, path: str | os.PathLike, every: int, enabled: bool = True):
+        if every <= 0:
+            raise ValueError(f"checkpoint interval must be a positive number of steps, got {every}")
+        self.path, self.every, self.enabled = Path(path), every, enabled
+        self.saved_step: int | None = None  # the step of the last checkpoint this object wrote
+
+    def __call__(self, trainer: Trainer) -> None:
+        if trainer.step % self.every == 0:
+            self._save(trainer)
+
+    def final(self, trainer: Trainer) -> None:
+        if trainer.step != self.saved_step:
+            self._save(trainer)
+
+    def _save(self, trainer: Trainer) -> None:
+        if self.enabled:
+            save_checkpoint(trainer, self.path)
+            self.saved_step = trainer.step
+
+
 def load_checkpoint(path: str | os.PathLike) -> dict:
     """Read a checkpoint file into a state dict, with clear errors for missing or corrupt files."""
     path = Path(path)
@@ -44,8 +70,12 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise CheckpointError(f"no checkpoint at {path}; train first (python -m gan_lib train --out DIR) or fix the path")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises several types for truncated or foreign files
-        raise CheckpointError(f"{path} is not a readable gan_lib checkpoint (corrupt or truncated?): {error}") from None
+    except Exception:  # torch raises several types for truncated or foreign files
+        # One line that names the file and the fix. torch's own message is left out: it advises loading
+        # with weights_only=False (which would let the file run code) and filing an issue with PyTorch.
+        raise CheckpointError(f"{path} is not a readable gan_lib checkpoint (corrupt or truncated, or not written "
+                              "by gan_lib); fix: use a checkpoint.pt written by 'python -m gan_lib train --out DIR', "
+                              "or train again to replace it") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a PyTorch file but not a gan_lib checkpoint (no '{FORMAT}' marker)")
     if state.get("version") != VERSION:

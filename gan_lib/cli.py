@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     train.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="auto",
                        help="bfloat16 autocast: auto = on CUDA only; on = also on a CPU with native bfloat16 (AMX)")
-    train.add_argument("--data-root", default=None, help="directory holding (or to receive) Fashion-MNIST")
+    train.add_argument("--data-root", default=None,
+                       help="existing directory holding Fashion-MNIST (with --download: the directory to fill)")
     train.add_argument("--download", action="store_true", help="allow torchvision to download Fashion-MNIST")
     train.add_argument("--out", required=True, type=Path, help="output directory")
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -88,7 +89,7 @@ def config_from_args(args):
 
 
 def run_train(args) -> int:
-    from .checkpoint import resume, save_checkpoint
+    from .checkpoint import PeriodicCheckpoint, resume
     from .distributed import launched_by_torchrun, run_train_distributed
     from .train import Trainer
 
@@ -101,12 +102,9 @@ def run_train(args) -> int:
     else:
         trainer = Trainer.from_config(config_from_args(args))
 
-    def save_periodically(t):
-        if t.step % args.checkpoint_every == 0:
-            save_checkpoint(t, checkpoint)
-
+    save_periodically = PeriodicCheckpoint(checkpoint, args.checkpoint_every)
     trainer.fit(callbacks=[save_periodically])
-    save_checkpoint(trainer, checkpoint)
+    save_periodically.final(trainer)  # once: not again when the last periodic save was at the final step
     trainer.history.save_json(args.out / "history.json")
     _save_sample_figure(trainer, args.out / "samples.png")
     print(f"trained {trainer.step} steps; wrote {checkpoint}, {args.out / 'samples.png'}, {args.out / 'history.json'}")
@@ -161,8 +159,19 @@ def run_sample(args) -> int:
     return 0
 
 
+def check_data_root(args, parser: argparse.ArgumentParser) -> None:
+    """A --data-root the user names must exist (else the data would silently come from elsewhere),
+    unless --download is to create it."""
+    if args.data_root is not None and not args.download and not Path(args.data_root).is_dir():
+        parser.error(f"--data-root {args.data_root}: the directory does not exist; fix the path, "
+                     "or add --download to fetch Fashion-MNIST into it")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        check_data_root(args, parser)
     from .checkpoint import CheckpointError
     from .data import DatasetNotFoundError
 

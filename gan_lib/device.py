@@ -38,13 +38,23 @@ def cpu_has_native_bfloat16() -> bool:
         return False
 
 
+def cuda_has_native_bfloat16(device: torch.device) -> bool:
+    """Whether this GPU computes bfloat16 in hardware: compute capability 8.0 or newer (Ampere on).
+
+    `torch.cuda.is_bf16_supported()` also says yes on older GPUs (T4, V100: the free Colab ones),
+    where bfloat16 is emulated and slower than float32."""
+    major, _ = torch.cuda.get_device_capability(device)
+    return major >= 8
+
+
 def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -> torch.dtype | None:
     """The reduced precision to train in, or None for float32.
 
     Mixed precision is bfloat16: it has float32's range, so GAN losses need no gradient
     scaler, and double backward (gradient penalties) works.
 
-    - CUDA: `"auto"` and `True` use bfloat16 where the GPU supports it.
+    - CUDA: `"auto"` and `True` use bfloat16 where the GPU has native bfloat16
+      (`cuda_has_native_bfloat16()`: compute capability 8.0 or newer), else float32.
     - CPU: `"auto"` stays in float32 (the book's stored results are float32 ones);
       `True` uses bfloat16 on CPUs with native bfloat16 units (`cpu_has_native_bfloat16()`:
       1.9x faster DCGAN steps than float32 on two Sapphire Rapids cores with AMX,
@@ -56,7 +66,7 @@ def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -
     if mixed_precision is False:
         return None
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+        return torch.bfloat16 if cuda_has_native_bfloat16(device) else None
     if device.type == "cpu" and mixed_precision is True:
         if not cpu_has_native_bfloat16():
             raise ValueError("mixed_precision=True on the CPU needs native bfloat16 (AVX512-BF16 or AMX), which this CPU "

@@ -224,7 +224,7 @@ class DistributedTrainer(Trainer):
 @record  # torchrun's failure summary then shows this rank's traceback
 def run_train_distributed(args) -> int:
     """`python -m gan_lib train` in one of torchrun's processes: train with DDP, rank 0 writes the outputs."""
-    from .checkpoint import resume, save_checkpoint
+    from .checkpoint import PeriodicCheckpoint, resume
     from .cli import _save_sample_figure, config_from_args
 
     init_distributed(args.device, getattr(args, "dist_timeout", DEFAULT_TIMEOUT_S))
@@ -239,13 +239,10 @@ def run_train_distributed(args) -> int:
         else:
             trainer = DistributedTrainer.from_config(config_from_args(args))
 
-        def save_periodically(t):
-            if main and t.step % args.checkpoint_every == 0:
-                save_checkpoint(t, checkpoint)
-
+        save_periodically = PeriodicCheckpoint(checkpoint, args.checkpoint_every, enabled=main)
         trainer.fit(callbacks=[save_periodically])
+        save_periodically.final(trainer)  # once: not again when the last periodic save was at the final step
         if main:
-            save_checkpoint(trainer, checkpoint)
             trainer.history.save_json(args.out / "history.json")
             _save_sample_figure(trainer, args.out / "samples.png")
             print(f"trained {trainer.step} steps on {world_size} processes (global batch {trainer.config.batch_size}); "

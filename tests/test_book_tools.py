@@ -164,3 +164,22 @@ def test_claim_spread_configurations_are_checked_against_the_cpu():
     with pytest.raises(SystemExit, match="CAPABILITY:THREADS"):
         claim_spread.parse_configs("sse4:1")
     assert ("default", 1) in claim_spread.parse_configs(None) and len(claim_spread.parse_configs(None)) >= 2
+
+
+def test_find_chromium_takes_the_setting_then_the_first_browser_on_the_path(tmp_path):
+    browser = tmp_path / "my-chrome"
+    browser.write_text("#!/bin/sh\n")
+    browser.chmod(0o755)
+    on_path = {"chromium-browser": "/usr/bin/chromium-browser", "google-chrome": "/opt/google/chrome"}
+    which = on_path.get
+    assert browser_check.find_chromium({"GAN_BOOK_CHROMIUM": str(browser)}, which) == str(browser)
+    assert browser_check.find_chromium({}, which) == "/usr/bin/chromium-browser"  # chromium itself is absent
+    assert browser_check.find_chromium({}, {"chromium": "/usr/bin/chromium", **on_path}.get) == "/usr/bin/chromium"
+
+
+def test_find_chromium_says_what_to_install_or_set(tmp_path):
+    with pytest.raises(browser_check.BrowserNotFoundError,
+                       match="no Chromium or Chrome found.*apt-get install chromium.*GAN_BOOK_CHROMIUM="):
+        browser_check.find_chromium({}, lambda name: None)
+    with pytest.raises(browser_check.BrowserNotFoundError, match="GAN_BOOK_CHROMIUM=.*is not an executable file"):
+        browser_check.find_chromium({"GAN_BOOK_CHROMIUM": str(tmp_path / "missing")}, lambda name: "/usr/bin/chromium")

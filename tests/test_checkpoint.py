@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from gan_lib import CheckpointError, Trainer, TrainConfig, load_checkpoint, restore, resume, save_checkpoint
+from gan_lib.checkpoint import PeriodicCheckpoint
 
 
 def config(**overrides):
@@ -70,3 +71,32 @@ def test_checkpoint_from_another_model_is_refused_clearly(tmp_path):
     other = Trainer.from_config(config(width=16))
     with pytest.raises(CheckpointError, match="does not fit this trainer.*width=8.*width=16"):
         restore(other, load_checkpoint(path), source=str(path))
+
+
+class _Step:
+    """Stands in for a trainer: PeriodicCheckpoint reads only `step`."""
+
+    def __init__(self, step):
+        self.step = step
+
+
+@pytest.mark.parametrize("steps,every,saved", [(4, 2, [2, 4]), (5, 2, [2, 4, 5]), (3, 5, [3]), (6, 3, [3, 6])])
+def test_periodic_checkpoint_saves_every_n_steps_and_the_end_once(monkeypatch, tmp_path, steps, every, saved):
+    writes = []
+    monkeypatch.setattr("gan_lib.checkpoint.save_checkpoint", lambda trainer, path: writes.append(trainer.step))
+    save = PeriodicCheckpoint(tmp_path / "ckpt.pt", every)
+    for step in range(1, steps + 1):
+        save(_Step(step))
+    save.final(_Step(steps))
+    assert writes == saved
+
+
+def test_periodic_checkpoint_disabled_writes_nothing(monkeypatch, tmp_path):
+    writes = []
+    monkeypatch.setattr("gan_lib.checkpoint.save_checkpoint", lambda trainer, path: writes.append(trainer.step))
+    save = PeriodicCheckpoint(tmp_path / "ckpt.pt", 1, enabled=False)  # a DDP rank other than 0
+    save(_Step(1))
+    save.final(_Step(1))
+    assert writes == []
+    with pytest.raises(ValueError, match="positive"):
+        PeriodicCheckpoint(tmp_path / "ckpt.pt", 0)

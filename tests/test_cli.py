@@ -28,6 +28,22 @@ def test_resume_continues_to_more_steps(tmp_path, capsys):
     assert json.loads((tmp_path / "history.json").read_text())["step"][-1] == 6
 
 
+@pytest.mark.parametrize("steps,saved", [(4, [2, 4]), (3, [2, 3])])
+def test_train_writes_the_final_checkpoint_once(tmp_path, monkeypatch, steps, saved):
+    import gan_lib.checkpoint
+
+    writes, original = [], gan_lib.checkpoint.save_checkpoint
+
+    def logged_save(trainer, path):
+        writes.append(trainer.step)
+        return original(trainer, path)
+
+    monkeypatch.setattr(gan_lib.checkpoint, "save_checkpoint", logged_save)
+    assert main(["train", "--dataset", "ring", "--steps", str(steps), "--checkpoint-every", "2", "--batch-size", "16",
+                 "--width", "8", "--device", "cpu", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert writes == saved  # every 2 steps, then the end unless the last periodic save was at it
+
+
 def test_bad_arguments_are_refused_with_reasons(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--loss", "bce", "--out", str(tmp_path)])
@@ -40,6 +56,47 @@ def test_bad_arguments_are_refused_with_reasons(tmp_path, capsys):
     assert "must be positive" in capsys.readouterr().err
     assert main(["sample", "--checkpoint", str(tmp_path / "missing.pt"), "--out", str(tmp_path / "x.npy")]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"not a checkpoint", b"PK\x03\x04 truncated zip", "pickled object"])
+def test_a_corrupt_checkpoint_gives_one_line_with_the_file_and_the_fix(tmp_path, capsys, content):
+    path = tmp_path / "broken.pt"
+    if content == "pickled object":  # torch's weights_only refusal would advise weights_only=False
+        import argparse
+
+        import torch
+
+        torch.save(argparse.Namespace(weights=1), path)
+    else:
+        path.write_bytes(content)
+    assert main(["sample", "--checkpoint", str(path), "--out", str(tmp_path / "x.npy")]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and captured.out == ""
+    assert lines[0].startswith(f"error: {path} is not a readable gan_lib checkpoint")
+    assert "fix: use a checkpoint.pt written by 'python -m gan_lib train --out DIR'" in lines[0]
+    for advice in ("weights_only", "issue", "PyTorch", "Unpickl"):
+        assert advice not in lines[0]
+    assert not (tmp_path / "x.npy").exists()
+
+
+def test_a_data_root_that_does_not_exist_is_an_error(tmp_path, capsys):
+    missing = tmp_path / "nonexistent"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--dataset", "fashion-mnist", "--data-root", str(missing), "--out", str(tmp_path / "run")])
+    assert exit_info.value.code == 2
+    assert f"--data-root {missing}: the directory does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # refused before any training
+
+
+def test_a_data_root_that_does_not_exist_is_accepted_with_download(tmp_path):
+    from gan_lib.cli import build_parser, check_data_root
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "--data-root", str(tmp_path / "new"), "--download", "--out", str(tmp_path)])
+    check_data_root(args, parser)  # torchvision creates the directory it downloads into
+    args = parser.parse_args(["train", "--data-root", str(tmp_path), "--out", str(tmp_path)])
+    check_data_root(args, parser)  # an existing directory is fine
 
 
 def test_help_documents_every_option(capsys):

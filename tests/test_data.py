@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -29,6 +31,19 @@ def test_spiral_and_gaussian():
     assert TOY_DISTRIBUTIONS.get("spiral")().modes is None
     x = TOY_DISTRIBUTIONS.get("gaussian")().sample(20000, rng(0))
     assert x.mean(0).abs().max() < 0.05 and (x.std(0) - 1).abs().max() < 0.05
+
+
+def test_spiral_radius_is_two_theta_over_three_and_a_half_pi():
+    # Without noise, every point has r = 2 theta / (3.5 pi) for its angle theta in [pi/2, 3.5 pi]:
+    # r runs from 2/7 to 2 (the comment in data/toy.py states the same formula).
+    x = TOY_DISTRIBUTIONS.get("spiral")(std=0.0).sample(5000, rng(0))
+    radius = x.norm(dim=1)
+    assert radius.min() >= 2 / 7 - 1e-5 and radius.max() <= 2 + 1e-5
+    assert radius.min() < 0.3 and radius.max() > 1.99
+    angle = torch.atan2(x[:, 1], x[:, 0])  # in (-pi, pi]: the angle theta modulo 2 pi
+    theta = radius * 3.5 * math.pi / 2
+    assert torch.allclose(torch.cos(theta), torch.cos(angle), atol=1e-3)
+    assert torch.allclose(torch.sin(theta), torch.sin(angle), atol=1e-3)
 
 
 def test_digits_are_scaled_to_minus_one_one():

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from gan_lib import TrainConfig, Trainer
-from gan_lib.device import autocast, autocast_dtype, cpu_has_native_bfloat16, select_device
+from gan_lib.device import autocast, autocast_dtype, cpu_has_native_bfloat16, cuda_has_native_bfloat16, select_device
 
 CPU = torch.device("cpu")
 needs_native_bf16 = pytest.mark.skipif(not cpu_has_native_bfloat16(), reason="this CPU has no native bfloat16")
@@ -64,3 +64,17 @@ def test_select_device_names_the_valid_choices():
     assert select_device("cpu") == CPU
     with pytest.raises(ValueError, match="'auto', 'cpu', 'cuda' or 'mps'"):
         select_device("tpu")
+
+
+@pytest.mark.parametrize("capability,expected", [((7, 5), None), ((7, 0), None), ((8, 0), torch.bfloat16),
+                                                  ((9, 0), torch.bfloat16)])
+def test_cuda_uses_bfloat16_only_where_the_gpu_has_it_natively(monkeypatch, capability, expected):
+    # A T4 (7.5) or V100 (7.0) emulates bfloat16, slower than float32, though is_bf16_supported() says True;
+    # an A100 (8.0) or H100 (9.0) computes it natively.
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    cuda = torch.device("cuda")
+    assert cuda_has_native_bfloat16(cuda) is (expected is not None)
+    assert autocast_dtype(cuda, "auto") is expected
+    assert autocast_dtype(cuda, True) is expected
+    assert autocast_dtype(cuda, False) is None

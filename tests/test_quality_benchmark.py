@@ -1,11 +1,13 @@
 """The samplers of benchmarks/quality.py: the generator-density filter of the best toy row."""
+import json
 import math
 from types import SimpleNamespace
 
 import torch
 from torch import nn
 
-from benchmarks.quality import SAMPLERS, TOY_VARIANTS, density_filtered_sample, generator_log_density
+from benchmarks.quality import (PUBLISHED, PUBLISHED_NOTE, RESULTS, SAMPLERS, TOY_VARIANTS,
+                                density_filtered_sample, generator_log_density, markdown)
 
 
 class Linear2D(nn.Module):
@@ -46,3 +48,21 @@ def test_density_filter_drops_the_stretched_streak_and_nothing_else():
 
 def test_every_variant_names_a_sampler():
     assert all(variant.sampler in SAMPLERS for variant in TOY_VARIANTS)
+
+
+def test_published_pacgan_rows_say_their_spread_is_a_standard_error():
+    pacgan = [entry for entry in PUBLISHED if entry["source"].startswith("PacGAN")]
+    assert [entry["method"] for entry in pacgan] == ["GAN", "ALI", "PacGAN2", "PacGAN3", "PacGAN4"]
+    assert all("standard error" in entry["source"] for entry in pacgan)
+    assert pacgan[1]["results"] == {  # PacGAN's Table 1, ALI
+        "ring": {"modes": "6.6 ± 0.3", "high_quality_percent": "97.6 ± 0.4", "reverse_kl": "0.36 ± 0.04"},
+        "grid": {"modes": "24.1 ± 0.4", "high_quality_percent": "95.7 ± 0.6", "reverse_kl": "0.14 ± 0.03"}}
+    assert "unverified" not in PUBLISHED_NOTE and "{-4, -2, 0, 2, 4}^2" in PUBLISHED_NOTE
+    assert all("arXiv v1" in entry["source"] for entry in PUBLISHED if entry["source"].startswith("GDPP"))
+
+
+def test_committed_quality_report_is_what_a_rerun_writes_around_the_published_rows():
+    # The committed files were edited by hand (the benchmark takes 20 minutes): they must agree with the code.
+    results = json.loads((RESULTS / "quality.json").read_text())
+    assert results["published"] == PUBLISHED and results["published_note"] == PUBLISHED_NOTE
+    assert markdown(results) == (RESULTS / "quality.md").read_text()

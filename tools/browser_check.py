@@ -1,7 +1,8 @@
 """Open every page of the built book in a real browser and check what a reader would see.
 
 Debian's Chromium runs headless, driven by Playwright (its own browser download is never used:
-`executable_path` points at the system Chromium), with a fresh profile. The site is served from
+`executable_path` points at the system's browser, found by `find_chromium`: $GAN_BOOK_CHROMIUM, else
+chromium, chromium-browser, google-chrome or google-chrome-stable on the PATH), with a fresh profile. The site is served from
 127.0.0.1 on a random port and every request to any other host is blocked, so a page that needs
 the internet fails here. For each page listed in _toc.yml it checks that:
 - every <img> loaded (naturalWidth > 0) and every local request succeeded;
@@ -21,6 +22,7 @@ import argparse
 import functools
 import http.server
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -32,7 +34,8 @@ from urllib.parse import urlsplit
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_SETTING = "GAN_BOOK_CHROMIUM"  # environment variable: the browser's path, when it is not on the PATH
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")  # Debian, Ubuntu, Google
 # Headless, no GPU, no sandbox (we run as root in CI), and none of Chromium's own calls home.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic", "--disable-default-apps"]
@@ -218,7 +221,29 @@ def localhost_only(blocked: list[str]):
     return route_request
 
 
-def run_checks(site: Path, screenshots: Path, pages: list[str]) -> tuple[list[PageReport], list[str]]:
+class BrowserNotFoundError(RuntimeError):
+    """No Chromium or Chrome on this machine; the message says what to install or set."""
+
+
+def find_chromium(environ=os.environ, which=shutil.which) -> str:
+    """The path of the browser to drive: $GAN_BOOK_CHROMIUM when set (it must be an executable file),
+    else the first of CHROMIUM_NAMES on the PATH."""
+    setting = environ.get(CHROMIUM_SETTING)
+    if setting:
+        if Path(setting).is_file() and os.access(setting, os.X_OK):
+            return setting
+        raise BrowserNotFoundError(f"{CHROMIUM_SETTING}={setting} is not an executable file; point it at a "
+                                   "Chromium or Chrome binary, or unset it to search the PATH")
+    for name in CHROMIUM_NAMES:
+        found = which(name)
+        if found:
+            return found
+    raise BrowserNotFoundError(f"no Chromium or Chrome found (looked for {', '.join(CHROMIUM_NAMES)} on the PATH). "
+                               "Install one: make browser-deps (Debian/Ubuntu: sudo apt-get install chromium), "
+                               f"or set {CHROMIUM_SETTING}=/path/to/chromium")
+
+
+def run_checks(site: Path, screenshots: Path, pages: list[str], chromium: str) -> tuple[list[PageReport], list[str]]:
     from playwright.sync_api import sync_playwright  # imported here so --help works without it
 
     server = serve(site)
@@ -230,7 +255,7 @@ def run_checks(site: Path, screenshots: Path, pages: list[str]) -> tuple[list[Pa
     try:
         with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="book-chromium-") as profile:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
+                profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
                 service_workers="block")
             context.route("**/*", only_localhost)
             for page_name in pages:
@@ -261,9 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.site / "index.html").is_file():
         print(f"ERROR: no built book at {args.site} (no index.html). Build it first: make book", file=sys.stderr)
         return 1
-    if not os.access(CHROMIUM, os.X_OK):
-        print(f"ERROR: no Chromium at {CHROMIUM}. Install Debian's: make browser-deps "
-              "(apt-get install chromium), or set CHROMIUM=/path/to/chromium.", file=sys.stderr)
+    try:
+        chromium = find_chromium()
+    except BrowserNotFoundError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
         return 1
     pages = args.page or toc_pages(args.toc)
     missing = [page for page in pages if not (args.site / f"{page}.html").is_file()]
@@ -274,9 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     for old in args.screenshots.glob("*.png"):
         old.unlink()
 
-    print(f"browser check: {len(pages)} pages of {args.site} in {CHROMIUM} (headless, localhost only)")
+    print(f"browser check: {len(pages)} pages of {args.site} in {chromium} (headless, localhost only)")
     started = time.perf_counter()
-    reports, site_problems = run_checks(args.site.resolve(), args.screenshots, pages)
+    reports, site_problems = run_checks(args.site.resolve(), args.screenshots, pages, chromium)
     elapsed = time.perf_counter() - started
     failed = [report for report in reports if report.problems]
     for problem in site_problems:

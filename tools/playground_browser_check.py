@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from browser_check import CHROMIUM, CHROMIUM_ARGS, ROOT, VIEWPORT, localhost_only
+from browser_check import CHROMIUM_ARGS, ROOT, VIEWPORT, BrowserNotFoundError, find_chromium, localhost_only
 
 MIN_STEPS = 20  # generator steps the counter must advance while training
 TIMEOUT_S = 180  # for the server, the kernel and the first render, on a busy 2-core machine
@@ -68,14 +68,14 @@ def step_of(status: str) -> int:
     return int(match.group(1))
 
 
-def drive(url: str, screenshots: Path) -> list[str]:
+def drive(url: str, screenshots: Path, chromium: str) -> list[str]:
     """Run the checks in Chromium; returns the problems found (empty when all passed)."""
     from playwright.sync_api import sync_playwright  # imported here so --help works without it
 
     problems, page_errors, blocked = [], [], []
     with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="playground-chromium-") as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
+            profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
             service_workers="block")
         context.route("**/*", localhost_only(blocked))
         page = context.new_page()
@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screenshots", type=Path, default=ROOT / "_build" / "screenshots")
     args = parser.parse_args(argv)
-    if not Path(CHROMIUM).exists():
-        print(f"ERROR: no Chromium at {CHROMIUM}. Install Debian's: make browser-deps", file=sys.stderr)
+    try:
+        chromium = find_chromium()
+    except BrowserNotFoundError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
         return 1
     args.screenshots.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -149,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         server = start_voila(notebook, port)
         try:
             wait_for_server(port, server, notebook.with_suffix(".log"))
-            print(f"playground browser check: Voilà on 127.0.0.1:{port}, {CHROMIUM} headless")
-            problems = drive(f"http://127.0.0.1:{port}/", args.screenshots)
+            print(f"playground browser check: Voilà on 127.0.0.1:{port}, {chromium} headless")
+            problems = drive(f"http://127.0.0.1:{port}/", args.screenshots, chromium)
         except Exception as error:  # report the failure with the server's log, then fail
             problems = [f"{type(error).__name__}: {error}",
                         "Voilà log (end):\n" + notebook.with_suffix(".log").read_text()[-3000:]]

@@ -46,7 +46,8 @@ class ToyDistribution:
 
 
 def _spiral(n: int, std: float, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
-    # Archimedean spiral r = theta / (3 pi) * 2 over 1.5 turns, with Gaussian noise.
+    # Archimedean spiral r = 2 theta / (3.5 pi) over 1.5 turns: theta runs from pi/2 to 3.5 pi, so r from 2/7
+    # to 2 (the outer end at radius 2), with Gaussian noise.
     theta = 3 * math.pi * torch.rand(n, generator=generator, device=device) + 0.5 * math.pi
     radius = 2 * theta / (3.5 * math.pi)
     curve = torch.stack([radius * torch.cos(theta), radius * torch.sin(theta)], dim=1)  # (n, 2)
