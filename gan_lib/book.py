@@ -104,3 +104,25 @@ def glue_all(prefix: str, values: dict, display: bool = False) -> None:
     """`glue(f"{prefix}_{key}", value)` for every item of `values` (a metrics dict, say)."""
     for key, value in values.items():
         glue(f"{prefix}_{key}", value, display=display)
+
+
+class Table:
+    """A table of result rows that a notebook shows as a real table.
+
+    Jupyter and the book render its Markdown form (`gan_lib.sweep.markdown_table`); its plain-text
+    form (`gan_lib.sweep.format_table`, aligned columns) is what `print`, a terminal and nbval's
+    `text/plain` comparison see. Arguments as for `format_table`.
+    """
+
+    def __init__(self, rows, columns=None, digits: int = 2, headers=None, caption: str | None = None):
+        from gan_lib.sweep import format_table, markdown_table  # torch-free callers need not import it
+
+        self.caption = caption
+        self.text = format_table(rows, columns, digits=digits, headers=headers)
+        self.markdown = markdown_table(rows, columns, digits=digits, headers=headers)
+
+    def __repr__(self) -> str:
+        return f"{self.caption}\n{self.text}" if self.caption else self.text
+
+    def _repr_markdown_(self) -> str:
+        return f"{self.caption}\n\n{self.markdown}" if self.caption else self.markdown

@@ -55,3 +55,24 @@ def test_bad_claims_are_refused():
 def test_glue_stores_plain_numbers_for_the_text(capsys):
     glue("answer", torch.tensor(0.25))  # no error with or without myst-nb; nothing printed to stdout
     assert capsys.readouterr().out == ""
+
+
+def test_table_renders_markdown_for_the_book_and_aligned_text_for_nbval():
+    from gan_lib.book import Table
+
+    rows = [{"loss": "hinge", "modes": 7.5, "runs": 3}, {"loss": "a|b", "modes": float("nan"), "runs": 2}]
+    table = Table(rows, headers={"modes": "modes (of 8)"}, digits=1, caption="Table 1")
+    assert table._repr_markdown_().splitlines() == [
+        "Table 1", "",
+        "| loss | modes (of 8) | runs |",
+        "|:---|---:|---:|",
+        "| hinge | 7.5 | 3 |",
+        "| a\\|b | - | 2 |",
+    ]
+    assert repr(table).splitlines() == [
+        "Table 1",
+        "loss   modes (of 8)  runs",
+        "-----  ------------  ----",
+        "hinge           7.5     3",
+        "a|b               -     2",
+    ]

@@ -1,0 +1,153 @@
+"""The book is whole: every chapter has its summary and exercises, every reference points at something
+that exists (citations, chapters, figures, tables, equations, exercises, checkers), every figure has a
+numbered caption, and the code fits the page.
+
+These checks would have caught a chapter that lost its last third: its exercises, the citations only
+it made, and the "chapter 7 explains ..." promises of other chapters.
+"""
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = {int(path.name[:2]): path for path in NOTEBOOKS}
+PAGES = sorted((ROOT / "book").glob("*.md"))
+BIBLIOGRAPHY = ROOT / "book" / "references.bib"
+MAX_CODE_LINE = 88  # the rendered book cuts longer lines behind a scroll bar
+
+CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+LABELLED_MATH = re.compile(r"```\{math\}\s*\n:label:\s*(\S+)|\$\$\s*\((eq-[\w-]+)\)")
+EQ_ROLE = re.compile(r"\{eq\}`([^`]+)`")
+CAPTION = re.compile(r"\*\*(Figure|Table) (\d+)\.(\d+)\.\*\*")
+MENTION = re.compile(r"\b(Figure|Table)s? (\d+)\.(\d+)\b")
+EXERCISE_HEADING = re.compile(r"^\*\*(\d+)\. ", re.M)
+EXERCISE_MENTION = re.compile(r"\bchapter (\d), exercises? (\d+)\b", re.I)
+CHAPTER_MENTION = re.compile(r"\b[Cc]hapters? (\d+)(?![\d,.]*\d)")
+EQUATION_NUMBER = re.compile(r"\beq(?:uation)?s?\.? \((\d)\.(\d+)\)")
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def markdown(path: Path) -> str:
+    return "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
+
+
+def all_code(path: Path) -> str:
+    """The notebook's code cells and the text (docstrings, comments) of a Python file."""
+    if path.suffix == ".py":
+        return path.read_text()
+    return "\n".join(source(c) for c in cells(path) if c["cell_type"] == "code")
+
+
+def all_text() -> dict[str, str]:
+    texts = {path.name: markdown(path) + "\n" + all_code(path) for path in NOTEBOOKS}
+    texts.update({path.name: path.read_text() for path in PAGES})
+    return texts
+
+
+def labelled_equations(path: Path) -> list[str]:
+    """The labels of a chapter's numbered equations, in page order (Sphinx numbers them (1), (2), ...)."""
+    return [a or b for a, b in LABELLED_MATH.findall(markdown(path))]
+
+
+@pytest.mark.parametrize("number", range(1, 9))
+def test_every_chapter_ends_with_a_summary_and_exercises_with_solutions(number):
+    text = markdown(CHAPTERS[number])
+    assert re.search(r"^## Summary\b", text, re.M), f"chapter {number} has no '## Summary' section"
+    assert re.search(r"^## Exercises\b", text, re.M), f"chapter {number} has no '## Exercises' section"
+    exercises = text[text.index("## Exercises"):]
+    numbered = EXERCISE_HEADING.findall(exercises)
+    assert numbered, f"chapter {number}: no numbered exercise ('**1. Title.**')"
+    assert numbered == [str(k) for k in range(1, len(numbered) + 1)], f"chapter {number}: exercises {numbered}"
+    assert exercises.count(":class: dropdown") >= len(numbered), f"chapter {number}: an exercise without a solution"
+
+
+def test_every_citation_is_in_the_bibliography_and_every_entry_is_cited():
+    entries = set(re.findall(r"^@\w+\{([^,\s]+),", BIBLIOGRAPHY.read_text(), re.M))
+    cited = {key.strip() for text in all_text().values() for keys in CITE_ROLE.findall(text)
+             for key in keys.split(",")}
+    assert not cited - entries, f"cited but not in references.bib: {sorted(cited - entries)}"
+    assert not entries - cited, f"in references.bib but cited by no page: {sorted(entries - cited)}"
+
+
+def test_every_equation_reference_resolves():
+    labels = {label for path in NOTEBOOKS for label in labelled_equations(path)}
+    labels |= {label for page in PAGES for a, b in LABELLED_MATH.findall(page.read_text()) for label in (a or b,)}
+    for name, text in all_text().items():
+        for label in EQ_ROLE.findall(text):
+            assert label in labels, f"{name}: {{eq}}`{label}` names no labelled equation"
+
+
+def test_equation_numbers_cited_in_code_and_text_exist():
+    """'eq. (4.3)' in gan_lib's docstrings or a chapter is equation 3 of chapter 4's page."""
+    sources = {path.name: markdown(path) + all_code(path) for path in NOTEBOOKS}
+    sources.update({str(path.relative_to(ROOT)): path.read_text() for path in (ROOT / "gan_lib").rglob("*.py")})
+    for name, text in sources.items():
+        for chapter, k in EQUATION_NUMBER.findall(text):
+            equations = labelled_equations(CHAPTERS[int(chapter)])
+            assert 1 <= int(k) <= len(equations), \
+                f"{name} cites eq. ({chapter}.{k}); chapter {chapter} numbers {len(equations)} equations"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_figures_and_tables_are_numbered_in_order_and_every_mention_resolves(path):
+    number = int(path.name[:2])
+    text = markdown(path) + all_code(path)
+    for kind in ("Figure", "Table"):
+        numbers = [int(k) for kind_, chapter, k in CAPTION.findall(text) if kind_ == kind and int(chapter) == number]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: {kind} captions numbered {numbers}"
+    captions = {(kind, int(c), int(k)) for kind, c, k in CAPTION.findall(
+        "\n".join(markdown(p) + all_code(p) for p in NOTEBOOKS))}
+    for kind, chapter, k in MENTION.findall(text):
+        assert (kind, int(chapter), int(k)) in captions, f"{path.name} mentions {kind} {chapter}.{k}, which has no caption"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_is_followed_by_its_caption(path):
+    """A code cell that shows a figure (plt.show) is followed by a markdown cell opening with
+    '**Figure N.k.**', so that the reader is told what to see."""
+    notebook = cells(path)
+    for index, cell in enumerate(notebook):
+        if cell["cell_type"] != "code" or "plt.show()" not in source(cell):
+            continue
+        following = next((c for c in notebook[index + 1:] if c["cell_type"] == "markdown"), None)
+        assert following is not None and source(following).lstrip().startswith("**Figure "), \
+            f"{path.name}, cell {index}: a figure without a '**Figure N.k.**' caption in the next markdown cell"
+
+
+def test_chapter_and_exercise_mentions_resolve():
+    for name, text in all_text().items():
+        for chapter in CHAPTER_MENTION.findall(text):
+            assert int(chapter) in CHAPTERS, f"{name} mentions chapter {chapter}, which does not exist"
+        for chapter, exercise in EXERCISE_MENTION.findall(text):
+            exercises = markdown(CHAPTERS[int(chapter)])
+            exercises = exercises[exercises.index("## Exercises"):]
+            assert exercise in EXERCISE_HEADING.findall(exercises), \
+                f"{name} mentions chapter {chapter}, exercise {exercise}, which does not exist"
+
+
+def test_every_exercise_checker_is_used_by_a_chapter():
+    tree = ast.parse((ROOT / "gan_lib" / "exercises.py").read_text())
+    checkers = [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("check_")]
+    book = "\n".join(all_text().values())
+    unused = [name for name in checkers if name not in book]
+    assert not unused, f"gan_lib.exercises checkers no chapter uses: {unused}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_lines_fit_the_page(path):
+    for index, cell in enumerate(cells(path)):
+        if cell["cell_type"] != "code":
+            continue
+        for line in source(cell).splitlines():
+            assert len(line) <= MAX_CODE_LINE, f"{path.name}, cell {index}: {len(line)} characters: {line[:60]}..."
