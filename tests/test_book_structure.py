@@ -102,7 +102,7 @@ def test_equation_numbers_cited_in_code_and_text_exist():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_figures_and_tables_are_numbered_in_order_and_every_mention_resolves(path):
     number = int(path.name[:2])
-    text = markdown(path) + all_code(path)
+    text = "\n".join(source(c) for c in cells(path))  # page order
     for kind in ("Figure", "Table"):
         numbers = [int(k) for kind_, chapter, k in CAPTION.findall(text) if kind_ == kind and int(chapter) == number]
         assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: {kind} captions numbered {numbers}"

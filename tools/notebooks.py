@@ -19,7 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
-KEEP_MIME = ("text/plain",)
+KEEP_MIME = ("text/plain", "text/markdown")  # text only: a table renders from its Markdown
 
 
 def from_script(source: Path, target: Path) -> None:
