@@ -67,8 +67,9 @@ browser-check: browser-deps
 	$(PY) tools/browser_check.py --site $(HTML) --screenshots $(BUILD)/screenshots
 
 # The 2D playground on a live kernel (Voilà) in headless Chromium: move a slider, train, pause; the step
-# counter must advance and the plot change. Screenshots playground-*.png in _build/screenshots/.
-playground-check: browser-deps
+# counter must advance and the plot change; nothing may load from another host (Font Awesome comes from
+# web-assets). Screenshots playground-*.png in _build/screenshots/.
+playground-check: browser-deps web-assets
 	$(PY) tools/playground_browser_check.py --screenshots $(BUILD)/screenshots
 
 # In this order; a sub-make keeps it so under `make -j`. The book build runs under the second kernel
