@@ -1,4 +1,5 @@
-# GAN Book: `make book` builds the executed HTML book; `make test` runs every check.
+# GAN Book: `make book` builds the executed HTML book; `make test` runs every check; `make lab` runs the
+# chapters live in JupyterLab.
 # Both do all set-up first (virtual environment, packages, data, web assets) and are idempotent.
 # `make unit` and `make notebooks` set up only what they need: the venv and the data (no npm web assets).
 SHELL := /bin/bash
@@ -19,7 +20,7 @@ BOOK_KERNELS ?=
 # Debian packages the browser check needs: Chromium, and a CJK font for the glossary's Chinese terms.
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
-.PHONY: setup data web-assets browser-deps book book-strict test unit notebooks check-links browser-check \
+.PHONY: setup data web-assets browser-deps book book-strict lab test unit notebooks check-links browser-check \
         playground-check bench bench-quick claim-spread clean
 
 setup: $(STAMP) data
@@ -50,6 +51,14 @@ book: setup web-assets
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
 
 book-strict: book
+
+# The chapters live: JupyterLab on notebooks/, the venv's Python as the kernel (JUPYTER_PREFER_ENV_PATH: the
+# venv's python3 kernelspec, not one in the user's folders), ipywidgets rendered by jupyterlab_widgets.
+# JupyterLab's defaults: localhost only, a token in the URL it prints. --allow-root only when run as root
+# (a container), where JupyterLab refuses to start without it. Ctrl+C stops it.
+lab: setup
+	@echo "Starting JupyterLab on notebooks/ with the kernel $(CURDIR)/$(PY): open the URL with the token below."
+	JUPYTER_PREFER_ENV_PATH=1 $(PY) -m jupyterlab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 unit: setup
 	$(PY) -m pytest tests
