@@ -21,7 +21,7 @@ BOOK_KERNELS ?=
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
 .PHONY: setup data web-assets browser-deps book book-strict lab test unit notebooks check-links browser-check \
-        playground-check bench bench-quick claim-spread clean
+        playground-check lab-check bench bench-quick claim-spread clean
 
 setup: $(STAMP) data
 
@@ -81,12 +81,18 @@ browser-check: browser-deps
 playground-check: browser-deps web-assets
 	$(PY) tools/playground_browser_check.py --screenshots $(BUILD)/screenshots
 
+# Chapter 2 in JupyterLab (started as `make lab` starts it) in headless Chromium: run its cells up to the
+# playground, then move a slider and train; the kernel must be the venv's Python, no cell may raise, the
+# console must stay clean and nothing may load from another host. Screenshots lab-*.png in _build/screenshots/.
+lab-check: browser-deps
+	$(PY) tools/lab_browser_check.py --screenshots $(BUILD)/screenshots
+
 # In this order; a sub-make keeps it so under `make -j`. The book build runs under the second kernel
 # configuration (PORTABLE_KERNELS). The benchmarks' quick form checks that `make bench` still runs end
 # to end (its figures go to *-quick.* files, not the committed results).
 test: unit notebooks
 	@$(MAKE) --no-print-directory book BOOK_KERNELS="$(PORTABLE_KERNELS)"
-	@$(MAKE) --no-print-directory check-links browser-check playground-check bench-quick
+	@$(MAKE) --no-print-directory check-links browser-check playground-check lab-check bench-quick
 	@echo "All checks passed."
 
 # Every chapter under every kernel configuration of this CPU (ATEN_CPU_CAPABILITY x 1, 2 threads): the
