@@ -1,4 +1,5 @@
-# GAN Book: `make book` builds the executed HTML book; `make test` runs every check.
+# GAN Book: `make book` builds the executed HTML book; `make test` runs every check; `make lab` runs the
+# chapters live in JupyterLab.
 # Both do all set-up first (virtual environment, packages, data, web assets) and are idempotent.
 # `make unit` and `make notebooks` set up only what they need: the venv and the data (no npm web assets).
 SHELL := /bin/bash
@@ -19,8 +20,8 @@ BOOK_KERNELS ?=
 # Debian packages the browser check needs: Chromium, and a CJK font for the glossary's Chinese terms.
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
-.PHONY: setup data web-assets browser-deps book book-strict test unit notebooks check-links browser-check \
-        playground-check bench bench-quick claim-spread clean
+.PHONY: setup data web-assets browser-deps book book-strict lab test unit notebooks check-links browser-check \
+        playground-check lab-check bench bench-quick claim-spread clean
 
 setup: $(STAMP) data
 
@@ -51,6 +52,14 @@ book: setup web-assets
 
 book-strict: book
 
+# The chapters live: JupyterLab on notebooks/, the venv's Python as the kernel (JUPYTER_PREFER_ENV_PATH: the
+# venv's python3 kernelspec, not one in the user's folders), ipywidgets rendered by jupyterlab_widgets.
+# JupyterLab's defaults: localhost only, a token in the URL it prints. --allow-root only when run as root
+# (a container), where JupyterLab refuses to start without it. Ctrl+C stops it.
+lab: setup
+	@echo "Starting JupyterLab on notebooks/ with the kernel $(CURDIR)/$(PY): open the URL with the token below."
+	JUPYTER_PREFER_ENV_PATH=1 $(PY) -m jupyterlab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
 unit: setup
 	$(PY) -m pytest tests
 
@@ -67,16 +76,23 @@ browser-check: browser-deps
 	$(PY) tools/browser_check.py --site $(HTML) --screenshots $(BUILD)/screenshots
 
 # The 2D playground on a live kernel (Voilà) in headless Chromium: move a slider, train, pause; the step
-# counter must advance and the plot change. Screenshots playground-*.png in _build/screenshots/.
-playground-check: browser-deps
+# counter must advance and the plot change; nothing may load from another host (Font Awesome comes from
+# web-assets). Screenshots playground-*.png in _build/screenshots/.
+playground-check: browser-deps web-assets
 	$(PY) tools/playground_browser_check.py --screenshots $(BUILD)/screenshots
+
+# Chapter 2 in JupyterLab (started as `make lab` starts it) in headless Chromium: run its cells up to the
+# playground, then move a slider and train; the kernel must be the venv's Python, no cell may raise, the
+# console must stay clean and nothing may load from another host. Screenshots lab-*.png in _build/screenshots/.
+lab-check: browser-deps
+	$(PY) tools/lab_browser_check.py --screenshots $(BUILD)/screenshots
 
 # In this order; a sub-make keeps it so under `make -j`. The book build runs under the second kernel
 # configuration (PORTABLE_KERNELS). The benchmarks' quick form checks that `make bench` still runs end
 # to end (its figures go to *-quick.* files, not the committed results).
 test: unit notebooks
 	@$(MAKE) --no-print-directory book BOOK_KERNELS="$(PORTABLE_KERNELS)"
-	@$(MAKE) --no-print-directory check-links browser-check playground-check bench-quick
+	@$(MAKE) --no-print-directory check-links browser-check playground-check lab-check bench-quick
 	@echo "All checks passed."
 
 # Every chapter under every kernel configuration of this CPU (ATEN_CPU_CAPABILITY x 1, 2 threads): the

@@ -1,9 +1,12 @@
-"""Tests of the book's build and check helpers in tools/: the link scan, the cache guard, the notebook refresher."""
+"""Tests of the book's build and check helpers in tools/: the link scan, the cache guard, the notebook refresher,
+the browser checks' pure parts."""
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
@@ -20,6 +23,8 @@ def load_tool(name: str):
 check_links = load_tool("check_links")
 book_cache_guard = load_tool("book_cache_guard")
 browser_check = load_tool("browser_check")
+live_check = load_tool("live_check")
+lab_browser_check = load_tool("lab_browser_check")
 
 
 def write(path: Path, text: str) -> None:
@@ -183,3 +188,40 @@ def test_find_chromium_says_what_to_install_or_set(tmp_path):
         browser_check.find_chromium({}, lambda name: None)
     with pytest.raises(browser_check.BrowserNotFoundError, match="GAN_BOOK_CHROMIUM=.*is not an executable file"):
         browser_check.find_chromium({"GAN_BOOK_CHROMIUM": str(tmp_path / "missing")}, lambda name: "/usr/bin/chromium")
+
+
+def test_lab_check_finds_the_playground_cell_of_chapter_2():
+    chapter = TOOLS.parent / "notebooks" / "02_core_concepts.ipynb"
+    index, code_cells = lab_browser_check.playground_cell(chapter)
+    cells = nbformat.read(chapter, as_version=4).cells
+    assert cells[index].cell_type == "code" and cells[index].source.startswith(lab_browser_check.PLAYGROUND_MARK)
+    assert code_cells == sum(cell.cell_type == "code" for cell in cells[:index + 1])
+
+
+def test_lab_check_refuses_a_notebook_without_a_playground(tmp_path):
+    notebook = tmp_path / "plain.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("# Interactive? no")]), notebook)
+    with pytest.raises(ValueError, match="no code cell starting with '# Interactive playground'"):
+        lab_browser_check.playground_cell(notebook)
+
+
+def test_lab_check_serves_on_localhost_with_a_token_and_its_own_settings(tmp_path):
+    folders = lab_browser_check.LabFolders(tmp_path)
+    notebook = tmp_path / "chapter.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), notebook)
+    folders.create(notebook)
+    command, environment = folders.command(8999, "secret"), folders.environment()
+    assert "--ServerApp.ip=127.0.0.1" in command and "--IdentityProvider.token=secret" in command
+    assert "--LabApp.news_url=None" in command and "--LabApp.extension_manager=readonly" in command
+    assert environment["JUPYTER_PREFER_ENV_PATH"] == "1"
+    assert all(environment[name].startswith(str(tmp_path)) for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
+                                                                        "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"))
+    assert (folders.served / "chapter.ipynb").is_file()
+    news = json.loads((folders.settings / "@jupyterlab/apputils-extension/notification.jupyterlab-settings").read_text())
+    assert news == {"fetchNews": "false", "checkForUpdates": False}
+
+
+def test_playground_step_counter_is_read_from_the_status_line():
+    assert live_check.step_of("step 12 · paused") == 12
+    with pytest.raises(AssertionError, match="no step counter"):
+        live_check.step_of("new model: press Train")

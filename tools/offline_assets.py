@@ -99,6 +99,17 @@ def install(dest: Path = DEFAULT_DEST) -> None:
         (target / COMPLETE).write_text(f"{asset.package}@{asset.version}\n")
 
 
+def installed_folder(package: str, dest: Path = DEFAULT_DEST) -> Path:
+    """Where `install` put the pinned npm `package` (e.g. "font-awesome"); FileNotFoundError naming the fix
+    when it is not there."""
+    asset = next(asset for asset in ASSETS if asset.package == package)
+    folder = dest / asset.folder
+    if not (folder / COMPLETE).is_file():
+        raise FileNotFoundError(f"{asset.package}@{asset.version} is not installed in {dest}: run make web-assets "
+                                "(python tools/offline_assets.py install)")
+    return folder
+
+
 # ---------------------------------------------------------------- Sphinx extension
 
 def asset_dir(app, asset: Asset) -> Path:

@@ -1,24 +1,28 @@
 """Drive the 2D playground in a real browser, on a live kernel, as a reader would.
 
 A one-cell notebook that shows `gan_lib.widgets.ToyPlayground` is served by Voilà on 127.0.0.1
-(a Jupyter server with a live kernel that renders only the widgets). Debian's Chromium, headless
-and driven by Playwright (never its own browser download), opens it with a fresh profile and every
-request to another host blocked. The check then:
+(a Jupyter server with a live kernel that renders only the widgets). Voilà's lab template links
+Font Awesome from a CDN; the check renders with a template of its own (VOILA_TEMPLATE, Voilà's lab
+template otherwise) that links the Font Awesome 4 which `make web-assets` installed into
+.venv/web_assets, served by Voilà itself. Debian's Chromium, headless and driven by Playwright
+(never its own browser download), opens the page with a fresh profile. The check then
+(tools/live_check.py's exercise_toy_playground):
 1. waits for the widgets to render and reads the status line ("step 0 ...") and the plot;
 2. moves the "G learning rate" slider with the keyboard and waits for the kernel's answer in the
    status line (the round trip from browser to Python and back);
 3. presses Train, waits until the step counter has advanced by at least MIN_STEPS, presses Pause;
-4. asserts that the plot changed and that no script in the page threw.
-It saves screenshots before and after training. Exit status 1 on any failure.
+4. asserts that the plot changed and that the local Font Awesome stylesheet loaded;
+and fails when any script in the page threw, the console shows an error, or the page requested
+anything from a host other than this machine (such requests are aborted). It saves screenshots
+playground-before.png and playground-after.png. Exit status 1 on any failure.
 
 Usage: python tools/playground_browser_check.py [--screenshots _build/screenshots]
 """
 from __future__ import annotations
 
 import argparse
-import re
-import socket
-import subprocess
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -26,109 +30,82 @@ from pathlib import Path
 
 import nbformat
 
-from browser_check import CHROMIUM_ARGS, ROOT, VIEWPORT, BrowserNotFoundError, find_chromium, localhost_only
+from browser_check import ROOT, BrowserNotFoundError, find_chromium
+from live_check import (exercise_toy_playground, free_port, local_browser_page, log_tail, start_server, stop_server,
+                        wait_for_server)
+from offline_assets import installed_folder
 
-MIN_STEPS = 20  # generator steps the counter must advance while training
-TIMEOUT_S = 180  # for the server, the kernel and the first render, on a busy 2-core machine
 PLAYGROUND_CELL = """from gan_lib.widgets import ToyPlayground
 
 ToyPlayground(target="ring", loss="non-saturating")"""
+VOILA_TEMPLATE = "gan-book-offline"
+# The two stylesheets Voilà 0.5's lab template links from jsDelivr, as its notebook_css block writes them.
+FONT_AWESOME_CDN_LINKS = tuple(
+    f'<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/{name}" '
+    'type="text/css" />' for name in ("all.min.css", "v4-shims.min.css"))
+LOCAL_FONT_AWESOME_CSS = "static/font-awesome/css/font-awesome.min.css"  # inside the template's folder
+TEMPLATE_INDEX = """{%- extends 'lab/index.html.j2' -%}
+{#- Voila's lab template, with Font Awesome served by Voila (Font Awesome 4, from .venv/web_assets) in place of
+    the CDN stylesheets. Written by tools/playground_browser_check.py. -#}
+{%- block notebook_css -%}
+{{ super() | replace('CDN_ALL', resources.include_css('LOCAL_CSS')) | replace('CDN_SHIMS', '') }}
+{%- endblock notebook_css -%}
+""".replace("CDN_ALL", FONT_AWESOME_CDN_LINKS[0]).replace("CDN_SHIMS", FONT_AWESOME_CDN_LINKS[1]) \
+    .replace("LOCAL_CSS", LOCAL_FONT_AWESOME_CSS)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def write_voila_template(jupyter_path: Path) -> None:
+    """Write VOILA_TEMPLATE under jupyter_path/voila/templates/: Voilà's lab template whose Font Awesome
+    stylesheet is a copy of the one `make web-assets` installed, served from the template's static folder."""
+    folder = jupyter_path / "voila" / "templates" / VOILA_TEMPLATE
+    font_awesome = installed_folder("font-awesome")
+    for part in ("css", "fonts"):
+        shutil.copytree(font_awesome / part, folder / "static" / "font-awesome" / part)
+    (folder / "conf.json").write_text('{"base_template": "lab"}\n')
+    (folder / "index.html.j2").write_text(TEMPLATE_INDEX)
 
 
-def start_voila(notebook: Path, port: int) -> subprocess.Popen:
-    """Voilà serving `notebook` on 127.0.0.1:port, its kernel the Python that runs this script."""
-    command = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-               "--show_tracebacks=True"]
-    log = open(notebook.with_suffix(".log"), "w")
-    return subprocess.Popen(command, cwd=notebook.parent, stdout=log, stderr=subprocess.STDOUT)
+def local_font_awesome_loaded(page) -> bool:
+    """Whether the page holds the local Font Awesome stylesheet, with its rules (it loaded)."""
+    return page.evaluate("css => Array.from(document.styleSheets).some(sheet => sheet.href"
+                         " && new URL(sheet.href).pathname.endsWith(css) && sheet.cssRules.length > 0)",
+                         LOCAL_FONT_AWESOME_CSS.removeprefix("static/"))
 
 
-def wait_for_server(port: int, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"Voilà exited with status {server.returncode}:\n{log.read_text()[-2000:]}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.5)
-    raise RuntimeError(f"Voilà did not listen on port {port} within {TIMEOUT_S} s:\n{log.read_text()[-2000:]}")
+def write_playground_notebook(path: Path) -> None:
+    cell = nbformat.v4.new_code_cell(PLAYGROUND_CELL)
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}}), path)
 
 
-def step_of(status: str) -> int:
-    match = re.search(r"step (\d+)", status)
-    if not match:
-        raise AssertionError(f"no step counter in the status line {status!r}")
-    return int(match.group(1))
+def voila_command(notebook: Path, port: int) -> list[str]:
+    """Voilà serving `notebook` on 127.0.0.1:port with VOILA_TEMPLATE; its kernel the Python running this script."""
+    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            f"--template={VOILA_TEMPLATE}", "--show_tracebacks=True"]
 
 
-def drive(url: str, screenshots: Path, chromium: str) -> list[str]:
-    """Run the checks in Chromium; returns the problems found (empty when all passed)."""
-    from playwright.sync_api import sync_playwright  # imported here so --help works without it
-
-    problems, page_errors, blocked = [], [], []
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="playground-chromium-") as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
-            service_workers="block")
-        context.route("**/*", localhost_only(blocked))
-        page = context.new_page()
-        page.on("pageerror", lambda error: page_errors.append(str(error)))
-        page.set_default_timeout(TIMEOUT_S * 1000)
-        page.goto(url)
-        train = page.locator("button.jupyter-button", has_text="Train")
-        train.wait_for(state="visible")
-        status = page.locator(".widget-html-content", has_text="step")
-        plot = page.locator("img.widget-image").first
-        plot.wait_for(state="visible")
-        page.wait_for_function("() => { const img = document.querySelector('img.widget-image');"
-                               " return img && img.complete && img.naturalWidth > 0; }")
-        before_status, before_plot = status.inner_text(), plot.screenshot()
-        page.screenshot(path=str(screenshots / "playground-before.png"))
-        print(f"  rendered: status '{before_status}', plot {len(before_plot)} bytes")
-        if step_of(before_status) != 0:
-            problems.append(f"a new model should start at step 0, the status says {before_status!r}")
-
-        # Move the G learning-rate slider by three keyboard steps; the kernel confirms the new value.
-        slider = page.locator(".widget-slider", has_text="G learning rate")
-        readout_before = slider.locator(".widget-readout").inner_text()
-        slider.locator(".noUi-handle").focus()
-        for _ in range(3):
-            page.keyboard.press("ArrowRight")
-        page.locator(".widget-html-content", has_text="G learning rate set to").wait_for(state="visible")
-        readout_after = slider.locator(".widget-readout").inner_text()
-        print(f"  slider: G learning rate {readout_before} -> {readout_after}; kernel: '{status.inner_text()}'")
-        if readout_after == readout_before:
-            problems.append(f"the G learning-rate slider did not move (readout stays {readout_before})")
-
-        # Train until the counter has advanced, then pause.
-        train.click()
-        page.locator("button.jupyter-button", has_text="Pause").wait_for(state="visible")
-        page.wait_for_function(
-            "minimum => { const match = Array.from(document.querySelectorAll('.widget-html-content'))"
-            ".map(el => el.textContent.match(/step (\\d+)/)).find(Boolean);"
-            " return match && Number(match[1]) >= minimum; }", arg=MIN_STEPS)
-        page.locator("button.jupyter-button", has_text="Pause").click()
-        train.wait_for(state="visible")
-        time.sleep(1.0)  # the last frame after the pause
-        after_status, after_plot = status.inner_text(), plot.screenshot()
-        page.screenshot(path=str(screenshots / "playground-after.png"))
-        print(f"  trained: status '{after_status}', plot {len(after_plot)} bytes")
-        if step_of(after_status) < MIN_STEPS:
-            problems.append(f"the step counter did not advance to {MIN_STEPS}: {after_status!r}")
-        if after_plot == before_plot:
-            problems.append("the plot did not change while training")
-        context.close()
-    problems += [f"a script in the page threw: {error}" for error in page_errors]
-    if blocked:
-        print(f"  note: {len(blocked)} requests to other hosts were blocked, e.g. {blocked[0]}")
-    return problems
+def check_playground(folder: Path, screenshots: Path, chromium: str) -> list[str]:
+    """Serve the playground with Voilà from `folder`, drive it in Chromium; the problems found."""
+    notebook, log = folder / "playground.ipynb", folder / "voila.log"
+    write_playground_notebook(notebook)
+    jupyter_path = folder / "jupyter"
+    write_voila_template(jupyter_path)
+    environment = {**os.environ, "JUPYTER_PATH": str(jupyter_path)}
+    port = free_port()
+    server = start_server(voila_command(notebook, port), folder, log, environment)
+    try:
+        wait_for_server(port, server, log, "Voilà")
+        print(f"playground browser check: Voilà on 127.0.0.1:{port}, {chromium} headless")
+        with local_browser_page(chromium) as (page, browser_log):
+            page.goto(f"http://127.0.0.1:{port}/")
+            problems = exercise_toy_playground(page, page, screenshots, "playground")
+            if not local_font_awesome_loaded(page):
+                problems.append(f"the local Font Awesome stylesheet ({LOCAL_FONT_AWESOME_CSS}) did not load")
+        return problems + browser_log.problems()
+    except Exception as error:  # report the failure with the server's log, then fail
+        return [f"{type(error).__name__}: {error}", "Voilà log (end):\n" + log_tail(log)]
+    finally:
+        stop_server(server)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,22 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args.screenshots.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="playground-voila-") as folder:
-        notebook = Path(folder) / "playground.ipynb"
-        cell = nbformat.v4.new_code_cell(PLAYGROUND_CELL)
-        nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
-            "name": "python3", "display_name": "Python 3", "language": "python"}}), notebook)
-        port = free_port()
-        server = start_voila(notebook, port)
-        try:
-            wait_for_server(port, server, notebook.with_suffix(".log"))
-            print(f"playground browser check: Voilà on 127.0.0.1:{port}, {chromium} headless")
-            problems = drive(f"http://127.0.0.1:{port}/", args.screenshots, chromium)
-        except Exception as error:  # report the failure with the server's log, then fail
-            problems = [f"{type(error).__name__}: {error}",
-                        "Voilà log (end):\n" + notebook.with_suffix(".log").read_text()[-3000:]]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        problems = check_playground(Path(folder), args.screenshots, chromium)
     for problem in problems:
         print(f"  FAIL {problem}")
     verdict = "passed" if not problems else "FAILED"
