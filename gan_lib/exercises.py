@@ -1,5 +1,6 @@
 """Checkers for the book's code exercises: chapter 4 (fix the article's training loop),
-chapter 6 (the Fréchet distance) and chapter 7 (mode coverage on toy data).
+chapter 3 (a gradient step on the Dirac-GAN), chapter 6 (the Fréchet distance) and chapter 7
+(mode coverage on toy data).
 
 Each checker calls the reader's function on small seeded networks, compares it with the
 library's own implementation, and returns a `CheckReport` that says, check by check, what is
@@ -248,6 +249,29 @@ class _Modes:
     name: str
     modes: torch.Tensor  # (K, 2)
     std: float
+
+
+def check_dirac_gan_step(step: Callable) -> CheckReport:
+    """Check `step(theta, psi, lr, gamma) -> (theta, psi)`: one *simultaneous* gradient step on the
+    Dirac-GAN of chapter 3 (G descends V(theta, psi) = log(1/2) + log sigma(-psi theta) in theta, D
+    ascends V - gamma/2 psi^2 in psi, both from the same point), against `gan_lib.theory`."""
+    from .theory import dirac_gan_trajectory
+
+    report = CheckReport("one simultaneous gradient step on the Dirac-GAN (chapter 3)")
+    cases = {"from (1, 1), lr 0.1": (1.0, 1.0, 0.1, 0.0), "from (-0.5, 2), lr 0.3": (-0.5, 2.0, 0.3, 0.0),
+             "with R1, gamma 1": (1.0, 1.0, 0.1, 1.0), "at the equilibrium (0, 0)": (0.0, 0.0, 0.1, 0.0)}
+    for name, (theta, psi, lr, gamma) in cases.items():
+        expected = dirac_gan_trajectory(theta, psi, lr, 1, gamma=gamma)[1]
+        try:
+            got = torch.tensor([float(v) for v in step(theta, psi, lr, gamma)], dtype=torch.float64)
+            right = bool(torch.allclose(got, expected, atol=1e-9))
+            hint = (f"got ({got[0]:.6f}, {got[1]:.6f}), expected ({expected[0]:.6f}, {expected[1]:.6f}); "
+                    "dV/dtheta = -psi sigma(psi theta) and dV/dpsi = -theta sigma(psi theta), G steps against "
+                    "its gradient, D along its own minus gamma psi, both from the old point")
+        except Exception as error:  # the reader's code: report any failure instead of raising
+            right, hint = False, f"it raised {type(error).__name__}: {error}"
+        report.checks.append(Check(name, right, hint))
+    return report
 
 
 def check_mode_coverage(coverage: Callable) -> CheckReport:

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .losses import bce_discriminator_loss
+from .penalties import gradient_penalty
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]  # (n, rng) -> samples (n, ...)
 
@@ -54,6 +55,35 @@ def jensen_shannon_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
     p, q = _check_distributions(p, q)
     m = 0.5 * (p + q)
     return float(0.5 * _xlogy_ratio(p, m).sum() + 0.5 * _xlogy_ratio(q, m).sum())
+
+
+def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
+    """KL(p || q) = sum p log(p / q) in nats for two discrete distributions (K,); infinite where q has
+    no mass but p has."""
+    p, q = _check_distributions(p, q)
+    if bool(((p > 0) & (q == 0)).any()):
+        return math.inf
+    return float(_xlogy_ratio(p, q).sum())
+
+
+def pearson_chi_squared(p: torch.Tensor, q: torch.Tensor) -> float:
+    """Pearson's chi^2(p || q) = sum (p - q)^2 / q for two discrete distributions (K,); bins where both
+    are 0 count 0, bins where only q is 0 make it infinite."""
+    p, q = _check_distributions(p, q)
+    if bool(((p > 0) & (q == 0)).any()):
+        return math.inf
+    mask = q > 0
+    return float(((p[mask] - q[mask]) ** 2 / q[mask]).sum())
+
+
+def wasserstein_1d(p: torch.Tensor, q: torch.Tensor, edges: torch.Tensor) -> float:
+    """W1(p, q) = integral |F_p(x) - F_q(x)| dx for bin probabilities (K,) on `edges` (K + 1,): the
+    earth mover's distance in 1D, exact up to the bin width."""
+    p, q = _check_distributions(p, q)
+    if edges.shape != (p.shape[0] + 1,):
+        raise ValueError(f"edges must have one more entry than the bins: {tuple(edges.shape)} for {p.shape[0]} bins")
+    widths = edges.double().diff()
+    return float(((p.cumsum(0) - q.cumsum(0)).abs()[:-1] * widths[1:]).sum())
 
 
 def optimal_value(p: torch.Tensor, q: torch.Tensor) -> float:
@@ -107,29 +137,63 @@ def value_function(discriminator: nn.Module, real: torch.Tensor, fake: torch.Ten
         return -float(bce_discriminator_loss(discriminator(real), discriminator(fake)))
 
 
-def fit_discriminator(discriminator: nn.Module, sample_real: Sampler, sample_fake: Sampler, steps: int = 1000,
-                      batch_size: int = 512, lr: float = 2e-3, seed: int = 0) -> list[float]:
-    """Train `discriminator` alone: minimise D's loss (eq. 3.2) on fresh batches from two fixed samplers,
-    with Adam and a learning rate that decays linearly to 0 (the last steps average out sampling noise).
-    Returns D's loss at every step. Samplers are called as `sample(n, rng)` with a seeded torch.Generator."""
+def _fit(network: nn.Module, loss_of_batches, sample_real: Sampler, sample_fake: Sampler, steps: int,
+         batch_size: int, lr: float, betas: tuple[float, float], seed: int) -> list[float]:
+    """Minimise `loss_of_batches(real, fake, rng)` over `network`'s parameters on fresh batches from two
+    fixed samplers, with Adam and a learning rate that decays linearly to 0 (the last steps average
+    out sampling noise). Returns the loss at every step."""
     if not isinstance(steps, int) or steps <= 0 or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"steps and batch_size must be positive integers, got {steps!r} and {batch_size!r}")
-    device = next(discriminator.parameters()).device
+    device = next(network.parameters()).device
     rng = torch.Generator(device=device)
     rng.manual_seed(seed)
-    optimizer = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    optimizer = torch.optim.Adam(network.parameters(), lr=lr, betas=betas)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
     losses = []
     for _ in range(steps):
         with torch.no_grad():
             real, fake = sample_real(batch_size, rng), sample_fake(batch_size, rng)
-        loss = bce_discriminator_loss(discriminator(real), discriminator(fake))  # eq. (3.2)
+        loss = loss_of_batches(real, fake, rng)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         schedule.step()
         losses.append(float(loss.detach()))
     return losses
+
+
+def fit_discriminator(discriminator: nn.Module, sample_real: Sampler, sample_fake: Sampler, steps: int = 1000,
+                      batch_size: int = 512, lr: float = 2e-3, seed: int = 0) -> list[float]:
+    """Train `discriminator` alone: minimise D's loss (eq. 3.2) on fresh batches from two fixed samplers,
+    with Adam and a learning rate that decays linearly to 0 (the last steps average out sampling noise).
+    Returns D's loss at every step. Samplers are called as `sample(n, rng)` with a seeded torch.Generator."""
+    def loss(real, fake, rng):
+        return bce_discriminator_loss(discriminator(real), discriminator(fake))  # eq. (3.2)
+
+    return _fit(discriminator, loss, sample_real, sample_fake, steps, batch_size, lr, (0.5, 0.999), seed)
+
+
+def fit_wasserstein_critic(critic: nn.Module, sample_real: Sampler, sample_fake: Sampler, steps: int = 2000,
+                           batch_size: int = 512, lr: float = 1e-3, penalty_weight: float = 10.0,
+                           seed: int = 0) -> list[float]:
+    """Train `critic` alone as WGAN-GP's critic (Gulrajani et al., 2017; chapter 4, eq-wgan-critic and
+    eq-wgan-gp): minimise E_fake[f] - E_real[f] + lambda E[(||grad f(x_hat)|| - 1)^2] against two fixed
+    samplers, Adam with beta = (0, 0.9) and a linearly decaying learning rate. Afterwards
+    `wasserstein_estimate(critic, real, fake)` estimates W1 (Kantorovich-Rubinstein duality); the
+    penalty keeps the critic only near 1-Lipschitz, so the estimate can also lie a little above W1."""
+    def loss(real, fake, rng):
+        return (critic(fake).mean() - critic(real).mean()
+                + penalty_weight * gradient_penalty(critic, real, fake, rng))
+
+    return _fit(critic, loss, sample_real, sample_fake, steps, batch_size, lr, (0.0, 0.9), seed)
+
+
+def wasserstein_estimate(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> float:
+    """E_real[f] - E_fake[f]: for a 1-Lipschitz f a lower bound on W1(p_real, p_fake), equal to it at
+    the best such f (Kantorovich-Rubinstein duality); for a critic that is only nearly 1-Lipschitz,
+    an estimate of W1."""
+    with torch.no_grad():
+        return float(critic(real).mean() - critic(fake).mean())
 
 
 def generator_sampler(generator: nn.Module) -> Sampler:
@@ -144,3 +208,47 @@ def generator_sampler(generator: nn.Module) -> Sampler:
         generator.train(was_training)
         return out
     return sample
+
+
+# The Dirac-GAN (Mescheder, Geiger and Nowozin, 2018): the data are a point mass at 0, the generator a
+# point mass at theta, the discriminator the line D(x) = psi * x (a logit). The value function
+#     V(theta, psi) = log sigma(psi * 0) + log(1 - sigma(psi * theta)) = log(1/2) + log sigma(-psi theta)
+# is minimised by G (over theta) and maximised by D (over psi); the equilibrium is theta = psi = 0.
+# An R1 penalty gamma/2 ||grad_x D||^2 = gamma/2 psi^2 is subtracted from D's objective.
+
+def dirac_gan_field(theta: torch.Tensor, psi: torch.Tensor, gamma: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The gradient vector field of the Dirac-GAN: (-dV/dtheta, dV/dpsi - gamma psi), the directions of
+    G's gradient descent and of D's (R1-penalised) gradient ascent, elementwise on tensors."""
+    sigma = torch.sigmoid(psi * theta)
+    return psi * sigma, -theta * sigma - gamma * psi
+
+
+def dirac_gan_jacobian(gamma: float = 0.0) -> torch.Tensor:
+    """The Jacobian (2, 2) of `dirac_gan_field` at the equilibrium (0, 0), by automatic differentiation,
+    in float64. Its eigenvalues decide whether small gradient steps converge to the equilibrium."""
+    def field(point):
+        return torch.stack(dirac_gan_field(point[0], point[1], gamma))
+
+    return torch.autograd.functional.jacobian(field, torch.zeros(2, dtype=torch.float64))
+
+
+def dirac_gan_trajectory(theta: float, psi: float, lr: float, steps: int, alternating: bool = False,
+                         gamma: float = 0.0) -> torch.Tensor:
+    """(steps + 1, 2) points (theta, psi) of gradient steps on the Dirac-GAN from (theta, psi), float64.
+    Simultaneous steps move both players from the same point; alternating steps (Algorithm 1 with one D
+    step) move D first and then G against the new D."""
+    if lr <= 0 or steps <= 0:
+        raise ValueError(f"lr and steps must be positive, got {lr} and {steps}")
+    point = torch.tensor([theta, psi], dtype=torch.float64)
+    path = [point]
+    for _ in range(steps):
+        t, p = point
+        if alternating:
+            p = p + lr * dirac_gan_field(t, p, gamma)[1]
+            t = t + lr * dirac_gan_field(t, p, gamma)[0]
+        else:
+            d_theta, d_psi = dirac_gan_field(t, p, gamma)
+            t, p = t + lr * d_theta, p + lr * d_psi
+        point = torch.stack([t, p])
+        path.append(point)
+    return torch.stack(path)

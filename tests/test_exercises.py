@@ -131,3 +131,25 @@ def test_a_correct_mode_coverage_passes_and_common_slips_fail():
     report = check_mode_coverage(variance_not_std)
     assert "samples at 2.9 and 3.1 std from a mode" in failed(report)
     assert "expected (1, 0.5000)" in str(report)
+
+
+def test_dirac_gan_step_checker_accepts_the_simultaneous_step_and_rejects_the_alternating_one():
+    import math
+
+    from gan_lib.exercises import check_dirac_gan_step
+
+    def sigma(t):
+        return 1 / (1 + math.exp(-t))
+
+    def simultaneous(theta, psi, lr, gamma):
+        s = sigma(psi * theta)
+        return theta + lr * psi * s, psi - lr * (theta * s + gamma * psi)
+
+    def alternating(theta, psi, lr, gamma):  # D first, then G against the new D: not what was asked
+        psi = psi - lr * (theta * sigma(psi * theta) + gamma * psi)
+        return theta + lr * psi * sigma(psi * theta), psi
+
+    assert check_dirac_gan_step(simultaneous).passed
+    report = check_dirac_gan_step(alternating)
+    assert not report.passed
+    assert [check.passed for check in report.checks] == [False, False, False, True]  # (0, 0) does not move
