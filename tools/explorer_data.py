@@ -13,6 +13,7 @@ changes training, or to the grids below, regenerate and commit the data files:
     python tools/explorer_data.py --chapter ch7     # 28 toy runs, about three minutes
     python tools/explorer_data.py --chapter ch4     # 4 Fashion-MNIST DCGAN runs, about three minutes
     python tools/explorer_data.py --chapter all
+    python tools/explorer_data.py --chapter ch7 --metadata-only   # new wording (title, intro, labels) only
 
 It trains on the CPU with one thread; the output is the same, byte for byte, for the same seed,
 gan_lib, PyTorch and CPU kernels (PyTorch's float results differ a little between CPUs, as the
@@ -242,7 +243,8 @@ CHAPTERS: dict[str, Chapter] = {
         name="ch7", kind="toy", title="Explorer: losses and regularisers of D",
         intro=("Precomputed runs on the ring (8 modes) and the grid (25 modes): four losses, each with no constraint "
                "on D, spectral normalisation, the R1 penalty or the WGAN-GP penalty. The library refuses a "
-               "Wasserstein critic with no Lipschitz constraint, as the playground does."),
+               "Wasserstein critic with no Lipschitz constraint (none, or R1 alone, which flattens D only at the "
+               "real data), as the playground does."),
         base=dict(batch_size=128, device="cpu"),
         knobs=(
             Knob("target", "Target", (Option("ring", "ring (8 modes)", {"target": "ring"}),
@@ -441,6 +443,22 @@ def header_lines(chapter: Chapter, data: dict) -> list[str]:
             "gan_lib.widgets.TrainingSession.run_chunk up to each snapshot step):"] + calls
 
 
+def knob_metadata(chapter: Chapter) -> list[dict]:
+    return [{"name": k.name, "label": k.label, "help": k.help, "default": k.default,
+             "options": [{"id": o.id, "label": o.label} for o in k.options]} for k in chapter.knobs]
+
+
+def refresh_metadata(chapter: Chapter, data: dict) -> dict:
+    """`data` with the words of `chapter` (title, intro, knob labels and help) and no retraining; refuses
+    when the runs no longer match the chapter (another grid, other steps or seed: regenerate instead)."""
+    same_grid = [(k["name"], [o["id"] for o in k["options"]]) for k in data["knobs"]] == \
+        [(k.name, [o.id for o in k.options]) for k in chapter.knobs]
+    if not same_grid or data["steps"] != list(chapter.steps) or data["seed"] != chapter.seed:
+        raise ValueError(f"{chapter.name}: the stored runs do not match the chapter's grid, steps or seed; "
+                         f"regenerate: python tools/explorer_data.py --chapter {chapter.name}")
+    return {**data, "title": chapter.title, "intro": chapter.intro, "knobs": knob_metadata(chapter)}
+
+
 def build_chapter(chapter: Chapter, log: Callable[[str], None] = print) -> tuple[dict, list[str]]:
     """Train every run of `chapter`; returns (data, header lines)."""
     import torch
@@ -458,10 +476,8 @@ def build_chapter(chapter: Chapter, log: Callable[[str], None] = print) -> tuple
         runs[key] = run
         outcome = "refused" if run["refused"] else ("diverged" if run["diverged"] else "ok")
         log(f"  {chapter.name} {key:40s} {outcome:8s} {time.perf_counter() - started:6.1f} s")
-    knobs = [{"name": k.name, "label": k.label, "help": k.help, "default": k.default,
-              "options": [{"id": o.id, "label": o.label} for o in k.options]} for k in chapter.knobs]
     data = {"format": FORMAT, "chapter": chapter.name, "kind": chapter.kind, "title": chapter.title,
-            "intro": chapter.intro, "seed": chapter.seed, "steps": list(chapter.steps), "knobs": knobs,
+            "intro": chapter.intro, "seed": chapter.seed, "steps": list(chapter.steps), "knobs": knob_metadata(chapter),
             "generated_by": f"python tools/explorer_data.py --chapter {chapter.name}",
             "versions": {"gan_lib": gan_lib.__version__, "torch": torch.__version__.split("+")[0]},
             "runs": runs}
@@ -486,9 +502,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chapter", required=True, choices=sorted(CHAPTERS) + ["all"])
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder for <chapter>.js")
+    parser.add_argument("--metadata-only", action="store_true",
+                        help="rewrite the words (title, intro, knob labels, header) of existing files; no training")
     args = parser.parse_args(argv)
     names = sorted(CHAPTERS) if args.chapter == "all" else [args.chapter]
     for name in names:
+        if args.metadata_only:
+            path = args.out / f"{name}.js"
+            data = refresh_metadata(CHAPTERS[name], load_data_file(path))
+            path.write_text(format_data_file(name, data, header_lines(CHAPTERS[name], data)))
+            print(f"{name}: {path} metadata rewritten")
+            continue
         started = time.perf_counter()
         path = write_chapter(CHAPTERS[name], args.out)
         size = path.stat().st_size
