@@ -273,7 +273,7 @@
       this.samplesCaption = el("figcaption");
       body.appendChild(el("figure", { className: "ge-figure" }, [this.samples.canvas, this.samplesCaption]));
       body.appendChild(el("figure", { className: "ge-figure" }, [this.walk.canvas,
-        el("figcaption", { text: "G's EMA on a plane through latent space: z0 + a u + b v, a and b from -1.5 to 1.5" })]));
+        el("figcaption", { text: data.walk_caption })]));
     }
     var side = el("div", { className: "ge-side" });
     this.losses = setupCanvas(el("canvas", { className: "ge-losses", role: "img" }), 380, 150);
