@@ -256,7 +256,7 @@ CHAPTERS: dict[str, Chapter] = {
             Knob("regulariser", "Regulariser of D", (
                 Option("none", "none", {}), Option("sn", "spectral norm", {"spectral_norm": True}),
                 Option("r1", "R1 penalty", {"penalty": "r1"}), Option("gp", "WGAN-GP penalty", {"penalty": "wgan-gp"})),
-                 "sn", "spectral normalisation of every layer of D, or a gradient penalty (weight 10)"),
+                 "r1", "spectral normalisation of every layer of D, or a gradient penalty (weight 10)"),
         ),
         steps=TOY_STEPS, samples=128, resolution=32, manifold_side=13),  # 28 runs: coarser, to fit the budget
     "ch4": Chapter(
