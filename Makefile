@@ -21,7 +21,7 @@ BOOK_KERNELS ?=
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
 .PHONY: setup data web-assets browser-deps book book-strict lab test unit notebooks check-links browser-check \
-        playground-check lab-check bench bench-quick claim-spread clean
+        playground-check lab-check explorer-check explorer-data bench bench-quick claim-spread clean
 
 setup: $(STAMP) data
 
@@ -87,12 +87,23 @@ playground-check: browser-deps web-assets
 lab-check: browser-deps
 	$(PY) tools/lab_browser_check.py --screenshots $(BUILD)/screenshots
 
+# The static explorers (precomputed runs, book/_static/explorer/) in headless Chromium: every run of each grid
+# reached through the knobs, the step scrubber, the view switches and Play; the readouts must show the data
+# file's values. The built book's pages that hold an explorer, and tools/explorer_demo.html (http and file://).
+# Needs a built book (make book); screenshots explorer-*.png in _build/screenshots/.
+explorer-check: browser-deps
+	$(PY) tools/explorer_browser_check.py --site $(HTML) --demo --screenshots $(BUILD)/screenshots
+
+# Retrains the explorers' runs and rewrites their committed data (about 8 minutes on one core); not part of `test`.
+explorer-data: setup
+	$(PY) tools/explorer_data.py --chapter all
+
 # In this order; a sub-make keeps it so under `make -j`. The book build runs under the second kernel
 # configuration (PORTABLE_KERNELS). The benchmarks' quick form checks that `make bench` still runs end
 # to end (its figures go to *-quick.* files, not the committed results).
 test: unit notebooks
 	@$(MAKE) --no-print-directory book BOOK_KERNELS="$(PORTABLE_KERNELS)"
-	@$(MAKE) --no-print-directory check-links browser-check playground-check lab-check bench-quick
+	@$(MAKE) --no-print-directory check-links browser-check playground-check lab-check explorer-check bench-quick
 	@echo "All checks passed."
 
 # Every chapter under every kernel configuration of this CPU (ATEN_CPU_CAPABILITY x 1, 2 threads): the
