@@ -1,5 +1,5 @@
-"""Checkers for the book's code exercises: chapter 4 (fix the article's training loop),
-chapter 3 (a gradient step on the Dirac-GAN), chapter 6 (the Fréchet distance) and chapter 7
+"""Checkers for the book's code exercises: chapter 3 (a gradient step on the Dirac-GAN), chapter 4
+(fix the article's training loop; the R1 penalty), chapter 6 (the Fréchet distance) and chapter 7
 (mode coverage on toy data).
 
 Each checker calls the reader's function on small seeded networks, compares it with the
@@ -299,4 +299,65 @@ def check_mode_coverage(coverage: Callable) -> CheckReport:
         except Exception as error:  # the reader's code: report any failure instead of raising
             right, hint = False, f"it raised {type(error).__name__}: {error}"
         report.checks.append(Check(name, right, hint))
+    return report
+
+
+# --- chapter 4: the R1 penalty ----------------------------------------------------------------
+
+def check_r1_penalty(r1: Callable) -> CheckReport:
+    """Check `r1(discriminator, real) -> scalar`, the R1 penalty of chapter 4 (eq-r1) without its
+    weight: 1/2 E_x ||grad_x D(x)||_2^2 on a real batch (D's logit), differentiable with respect to
+    D's weights, and leaving the caller's batch as it was. The reference is
+    `gan_lib.penalties.r1_penalty`."""
+    from .penalties import r1_penalty
+
+    report = CheckReport("R1 penalty (chapter 4, eq-r1)")
+    _, discriminator, real, _ = _setup(seed=1)
+    reference = r1_penalty(discriminator, real)
+    _zero_grads(discriminator)
+    reference.backward()
+    reference_gradients = _gradients(discriminator)
+    _zero_grads(discriminator)
+    batch = real.clone()
+    try:
+        value = r1(discriminator, batch)
+    except Exception as error:  # the reader's code: report any failure instead of raising
+        report.checks.append(Check("the function runs", False, f"it raised {type(error).__name__}: {error}"))
+        return report
+    if not isinstance(value, torch.Tensor) or value.numel() != 1:
+        report.checks.append(Check("returns a scalar tensor", False,
+                                   f"got {type(value).__name__} {tuple(getattr(value, 'shape', ()))}; "
+                                   "return the mean over the batch as a 0-dim tensor"))
+        return report
+    report.checks.append(Check("returns a scalar tensor", True))
+    value = value.reshape(())
+    x = real.clone().requires_grad_(True)
+    (input_gradient,) = torch.autograd.grad(discriminator(x).sum(), x)
+    squared = input_gradient.pow(2).sum(dim=1)  # (B,)
+    slips = [(2 * reference.detach(), "twice the reference: the penalty is (gamma / 2) E||grad||^2; "
+                                      "return 1/2 E||grad||^2 (the trainer multiplies by gamma)"),
+             (squared.sqrt().mean(), "this is the mean gradient norm; square it"),
+             (0.5 * squared.sqrt().mean(), "this is half the mean gradient norm; square the norm"),
+             (input_gradient.pow(2).mean(), "averaged over every coordinate: sum the squares over "
+                                            "each example's inputs, then average over the batch")]
+    _check_value(report, "value is 1/2 E||grad_x D(x)||^2", value.detach(), reference.detach(),
+                 "the value differs from 1/2 E_x ||grad_x D(x)||^2 over the real batch", slips)
+    trains_d = value.requires_grad
+    if trains_d:
+        _zero_grads(discriminator)
+        try:
+            value.backward()
+            gradients = _gradients(discriminator)
+            trains_d = any(g is not None for g in gradients) and all(
+                (g is None and r is None) or (g is not None and r is not None and _close(g, r))
+                for g, r in zip(gradients, reference_gradients))
+        except RuntimeError:
+            trains_d = False
+    report.checks.append(Check("differentiable with respect to D's weights", trains_d,
+                               "pass create_graph=True to torch.autograd.grad, so that the penalty's "
+                               "own gradient reaches D's weights (and check the value first)"))
+    untouched = not batch.requires_grad and torch.equal(batch, real)
+    report.checks.append(Check("leaves the caller's batch unchanged", untouched,
+                               "differentiate with respect to a copy, real.detach().requires_grad_(True), "
+                               "not the batch the trainer passed in"))
     return report

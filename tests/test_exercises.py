@@ -153,3 +153,46 @@ def test_dirac_gan_step_checker_accepts_the_simultaneous_step_and_rejects_the_al
     report = check_dirac_gan_step(alternating)
     assert not report.passed
     assert [check.passed for check in report.checks] == [False, False, False, True]  # (0, 0) does not move
+
+
+def reader_r1(discriminator, real):
+    x = real.detach().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(discriminator(x).sum(), x, create_graph=True)
+    return 0.5 * gradient.flatten(1).pow(2).sum(dim=1).mean()
+
+
+def test_a_correct_r1_penalty_passes_and_common_slips_fail():
+    from gan_lib.exercises import check_r1_penalty
+
+    report = check_r1_penalty(reader_r1)
+    assert report.passed and len(report.checks) == 4, report
+
+    def no_create_graph(discriminator, real):  # the penalty is a constant to the optimiser
+        x = real.detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(discriminator(x).sum(), x)
+        return 0.5 * gradient.pow(2).sum(dim=1).mean()
+
+    assert failed(check_r1_penalty(no_create_graph)) == ["differentiable with respect to D's weights"]
+
+    def without_the_half(discriminator, real):
+        return 2 * reader_r1(discriminator, real)
+
+    report = check_r1_penalty(without_the_half)
+    assert "value is 1/2 E||grad_x D(x)||^2" in failed(report)
+    assert "twice the reference" in str(report)
+
+    def norm_not_squared(discriminator, real):
+        x = real.detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(discriminator(x).sum(), x, create_graph=True)
+        return gradient.norm(dim=1).mean()
+
+    assert "mean gradient norm; square it" in str(check_r1_penalty(norm_not_squared))
+
+    def on_the_callers_batch(discriminator, real):
+        real.requires_grad_(True)
+        (gradient,) = torch.autograd.grad(discriminator(real).sum(), real, create_graph=True)
+        return 0.5 * gradient.pow(2).sum(dim=1).mean()
+
+    assert failed(check_r1_penalty(on_the_callers_batch)) == ["leaves the caller's batch unchanged"]
+    assert failed(check_r1_penalty(lambda discriminator, real: 1 / 0)) == ["the function runs"]
+    assert failed(check_r1_penalty(lambda discriminator, real: 0.5)) == ["returns a scalar tensor"]
