@@ -68,7 +68,10 @@ def test_every_chapter_ends_with_a_summary_and_exercises_with_solutions(number):
     exercises = text[text.index("## Exercises"):]
     numbered = EXERCISE_HEADING.findall(exercises)
     assert numbered, f"chapter {number}: no numbered exercise ('**1. Title.**')"
-    assert numbered == [str(k) for k in range(1, len(numbered) + 1)], f"chapter {number}: exercises {numbered}"
+    first = int(numbered[0])  # exercises 1..first-1 may sit in the text, as '**Exercise k.**'
+    earlier = [int(k) for k in re.findall(r"\*\*Exercise (\d+)\.\*\*", text[:text.index("## Exercises")])]
+    assert earlier == list(range(1, first)), f"chapter {number}: exercises {earlier} before the section, then {first}"
+    assert numbered == [str(k) for k in range(first, first + len(numbered))], f"chapter {number}: exercises {numbered}"
     assert exercises.count(":class: dropdown") >= len(numbered), f"chapter {number}: an exercise without a solution"
 
 
@@ -130,9 +133,10 @@ def test_chapter_and_exercise_mentions_resolve():
         for chapter in CHAPTER_MENTION.findall(text):
             assert int(chapter) in CHAPTERS, f"{name} mentions chapter {chapter}, which does not exist"
         for chapter, exercise in EXERCISE_MENTION.findall(text):
-            exercises = markdown(CHAPTERS[int(chapter)])
-            exercises = exercises[exercises.index("## Exercises"):]
-            assert exercise in EXERCISE_HEADING.findall(exercises), \
+            text_of_chapter = markdown(CHAPTERS[int(chapter)])
+            exercises = EXERCISE_HEADING.findall(text_of_chapter[text_of_chapter.index("## Exercises"):])
+            exercises += re.findall(r"\*\*Exercise (\d+)\.\*\*", text_of_chapter)
+            assert exercise in exercises, \
                 f"{name} mentions chapter {chapter}, exercise {exercise}, which does not exist"
 
 
