@@ -174,19 +174,26 @@ class Trainer:
 
     def discriminator_step(self) -> dict[str, torch.Tensor]:
         """Update D: minimise its loss on a real and a generated batch (eq. 3.2 for the BCE losses),
-        plus the weighted penalty. G is held fixed (its output is computed without a graph)."""
+        plus the weighted penalty. G is held fixed (its output is computed without a graph).
+
+        In a conditional GAN the generated batch carries the real batch's labels: D compares real and
+        generated images of the same classes, and each WGAN-GP interpolate lies between a real and a
+        generated image of one class, so scoring it with that class is meaningful. (G's own step draws
+        uniform labels.) The penalty is computed in float32, outside mixed precision: its double
+        backward and the norm of a gradient near 1 are what bfloat16 rounds worst."""
         config = self.config
         real, real_labels = self.batches.next_batch()
         real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
-        z, fake_labels = self.noise(len(real))
+        z, _ = self.noise(len(real))
+        fake_labels = real_labels  # pairs each fake with a real example's class (see above)
         with torch.no_grad(), autocast(self.device, self.amp_dtype):
             fake = _call(self.train_generator, z, fake_labels)
         with autocast(self.device, self.amp_dtype):
             real_logits = _call(self.train_discriminator, real, real_labels).float()
             fake_logits = _call(self.train_discriminator, fake, fake_labels).float()
             d_loss = self.loss.discriminator_loss(real_logits, fake_logits)
-            penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
-                if config.penalty != "none" else d_loss.new_zeros(())
+        penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
+            if config.penalty != "none" else d_loss.new_zeros(())
         total = d_loss + config.weight_of_penalty * penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
@@ -203,12 +210,14 @@ class Trainer:
         """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""
         z, labels = self.noise(self.local_batch_size)
         self.discriminator.requires_grad_(False)  # no gradients for D's weights: saves a third of the backward
-        with autocast(self.device, self.amp_dtype):
-            fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
-            g_loss = self.loss.generator_loss(fake_logits)
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.discriminator.requires_grad_(True)
+        try:
+            with autocast(self.device, self.amp_dtype):
+                fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
+                g_loss = self.loss.generator_loss(fake_logits)
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+        finally:  # D trains again even when this step raised (a widget or notebook may go on with it)
+            self.discriminator.requires_grad_(True)
         grad_norm = _grad_norm(self.generator, self.config.grad_clip) if self._logging_step() or self.config.grad_clip else None
         self.opt_g.step()
         if self.ema is not None:

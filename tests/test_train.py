@@ -147,3 +147,57 @@ def test_cuda_request_without_cuda_is_explained():
         pytest.skip("this machine has CUDA")
     with pytest.raises(ValueError, match="CUDA is not available"):
         Trainer.from_config(small(device="cuda"))
+
+
+class RecordingModule(torch.nn.Module):
+    """Wraps a network and records the labels of every call."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module, self.labels = module, []
+
+    def forward(self, x, labels=None):
+        self.labels.append(labels)
+        return self.module(x, labels)
+
+
+def test_conditional_wgan_gp_pairs_fakes_with_the_real_labels_and_computes_the_penalty_in_float32():
+    """Each interpolate lies between a real and a generated image of the same class and is scored with it;
+    the penalty runs outside bfloat16 autocast (its double backward in float32)."""
+    trainer = Trainer.from_config(small(dataset="digits", conditional=True, penalty="wgan-gp", steps=2,
+                                        batch_size=16, width=8))
+    trainer.amp_dtype = torch.bfloat16  # mixed precision, as on a GPU (CPU autocast runs bfloat16 anywhere)
+    real_labels, penalty_calls = [], []
+    next_batch = trainer.batches.next_batch
+
+    def recording_next_batch():
+        batch = next_batch()
+        real_labels.append(batch.y)
+        return batch
+
+    trainer.batches.next_batch = recording_next_batch
+    penalty = trainer.penalty
+
+    def recording_penalty(discriminator, real, fake, rng, labels):
+        penalty_calls.append((torch.is_autocast_enabled("cpu"), real.dtype, fake.dtype, labels))
+        return penalty(discriminator, real, fake, rng, labels)
+
+    trainer.penalty = recording_penalty
+    trainer.train_generator = RecordingModule(trainer.generator)
+    trainer.discriminator_step()
+    fake_labels = trainer.train_generator.labels[0]
+    assert torch.equal(fake_labels, real_labels[0])
+    autocast_on, real_dtype, fake_dtype, labels = penalty_calls[0]
+    assert not autocast_on and real_dtype == fake_dtype == torch.float32 and torch.equal(labels, real_labels[0])
+
+
+def test_a_failing_generator_step_leaves_the_discriminator_trainable():
+    trainer = Trainer.from_config(small(steps=2))
+
+    def broken_generator_loss(fake_logits):
+        raise RuntimeError("broken generator loss")
+
+    trainer.loss = gan_lib.GANLoss("broken", trainer.loss.discriminator_loss, broken_generator_loss, "raises")
+    with pytest.raises(RuntimeError, match="broken generator loss"):
+        trainer.train_step()
+    assert all(p.requires_grad for p in trainer.discriminator.parameters())
