@@ -203,8 +203,14 @@ class Trainer:
             with torch.no_grad():
                 for parameter in self.discriminator.parameters():
                     parameter.clamp_(-config.weight_clip, config.weight_clip)
+        real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
+        if self.loss.output_is_logit:  # D's output is a logit: sigmoid of it is D's probability of "real"
+            d_real, d_fake = torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
+        else:  # a score (least squares, hinge, Wasserstein): no probability to report
+            d_real = d_fake = real_logits.new_tensor(math.nan)
         return {"d_loss": total.detach(), "penalty": penalty.detach(), "d_grad_norm": grad_norm,
-                "d_real": torch.sigmoid(real_logits.detach()).mean(), "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
+                "d_real": d_real, "d_fake": d_fake,
+                "d_real_score": real_logits.mean(), "d_fake_score": fake_logits.mean()}
 
     def generator_step(self) -> dict[str, torch.Tensor]:
         """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""

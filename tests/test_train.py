@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -201,3 +203,16 @@ def test_a_failing_generator_step_leaves_the_discriminator_trainable():
     with pytest.raises(RuntimeError, match="broken generator loss"):
         trainer.train_step()
     assert all(p.requires_grad for p in trainer.discriminator.parameters())
+
+
+@pytest.mark.parametrize("loss", ["non-saturating", "hinge", "least-squares", "wasserstein"])
+def test_history_records_probabilities_only_where_d_outputs_logits(loss):
+    trainer = Trainer.from_config(small(loss=loss, penalty="wgan-gp" if loss == "wasserstein" else "none",
+                                        steps=3, log_every=1))
+    trainer.fit()
+    history = trainer.history
+    assert all(math.isfinite(v) for v in history["d_real_score"] + history["d_fake_score"])
+    if gan_lib.get_loss(loss).output_is_logit:
+        assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
+    else:  # a hinge or Wasserstein score is no logit: sigmoid of it would be no probability
+        assert all(math.isnan(v) for v in history["d_real"] + history["d_fake"])
