@@ -7,11 +7,9 @@ discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch st
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import asdict, dataclass, field, fields
 from typing import Callable, Iterable
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -299,7 +297,7 @@ class Trainer:
         generator.train(was_training)
         return out
 
-    # --- state for checkpoints (see gan_lib.checkpoint) -------------------------------------
+    # --- state for checkpoints (see gan_lib.checkpoint, which adds the global random generators) ---
     def state_dict(self) -> dict:
         return {
             "config": self.config.to_dict(),
@@ -310,13 +308,7 @@ class Trainer:
             "ema": None if self.ema is None else self.ema.model.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
-            "rng": {
-                "trainer": self.rng.get_state(),
-                "torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                "numpy": _numpy_state(),
-                "python": _python_state(),
-            },
+            "rng": {"trainer": self.rng.get_state()},  # gan_lib.checkpoint adds the global generators
             "data": self.batches.state_dict(),
         }
 
@@ -330,34 +322,9 @@ class Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.rng.set_state(state["rng"]["trainer"])
-        torch.set_rng_state(state["rng"]["torch"])
-        if torch.cuda.is_available() and state["rng"]["cuda"]:
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        np.random.set_state(_numpy_unpack(state["rng"]["numpy"]))
-        random.setstate(_python_unpack(state["rng"]["python"]))
         self.batches.load_state_dict(state["data"])
         self.history = History(state["history"])
         self.step = int(state["step"])
-
-
-# numpy's and Python's RNG states as plain lists and tensors, which torch.load(weights_only=True) accepts.
-def _numpy_state() -> dict:
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
-    return {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-            "has_gauss": int(has_gauss), "cached": float(cached)}
-
-
-def _numpy_unpack(state: dict):
-    return (state["kind"], state["keys"].numpy().astype(np.uint32), state["pos"], state["has_gauss"], state["cached"])
-
-
-def _python_state() -> dict:
-    version, internal, gauss = random.getstate()
-    return {"version": version, "internal": list(internal), "gauss": gauss}
-
-
-def _python_unpack(state: dict):
-    return (state["version"], tuple(state["internal"]), state["gauss"])
 
 
 def train_gan(config: TrainConfig | None = None, **overrides) -> Trainer:
