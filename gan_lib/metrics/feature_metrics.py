@@ -55,24 +55,16 @@ def _kid(sets: EmbeddedSets) -> float:
     return kernel_distance(sets.real_features, sets.fake_features, subset_size=size, seed=sets.seed)
 
 
-@IMAGE_METRICS.register("precision")
-def _precision(sets: EmbeddedSets) -> float:
-    return sets.precision_recall.precision
+def _part_of(computation: str, part: str) -> ImageMetric:
+    """A metric that is the field `part` of a computation shared with another metric (one k-NN pass for both)."""
+    def metric(sets: EmbeddedSets) -> float:
+        return getattr(getattr(sets, computation), part)
+    return metric
 
 
-@IMAGE_METRICS.register("recall")
-def _recall(sets: EmbeddedSets) -> float:
-    return sets.precision_recall.recall
-
-
-@IMAGE_METRICS.register("density")
-def _density(sets: EmbeddedSets) -> float:
-    return sets.density_coverage.density
-
-
-@IMAGE_METRICS.register("coverage")
-def _coverage(sets: EmbeddedSets) -> float:
-    return sets.density_coverage.coverage
+for _name, _computation in (("precision", "precision_recall"), ("recall", "precision_recall"),
+                            ("density", "density_coverage"), ("coverage", "density_coverage")):
+    IMAGE_METRICS.register(_name)(_part_of(_computation, _name))
 
 
 @IMAGE_METRICS.register("classifier_score")
