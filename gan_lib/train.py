@@ -62,9 +62,14 @@ class TrainConfig:
         for name in ("lr_g", "lr_d"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
                 raise ValueError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
-        for name in ("grad_clip", "weight_clip"):
+        for name in ("grad_clip", "weight_clip", "penalty_weight"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive or None, got {getattr(self, name)!r}")
+        if self.penalty_weight is not None and self.penalty == "none":
+            raise ValueError(f"penalty_weight={self.penalty_weight!r} has no effect with penalty='none'; "
+                             "choose a penalty (wgan-gp or r1) or leave penalty_weight out")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
         get_loss(self.loss), get_penalty(self.penalty), OPTIMIZERS.get(self.optimizer)  # name checks
         is_toy(self.dataset)
         self.betas = tuple(self.betas)

@@ -138,10 +138,18 @@ def test_divergence_is_reported():
     ("batch_size", -1, "batch_size must be a positive integer"),
     ("lr_g", 0.0, "lr_g \\(learning rate\\) must be positive"),
     ("lr_d", -1e-3, "lr_d \\(learning rate\\) must be positive"),
+    ("penalty_weight", -1.0, "penalty_weight must be positive"),
+    ("ema_decay", 1.5, "ema_decay must be in \\(0, 1\\)"),
 ])
 def test_bad_config_values_name_the_problem(field, value, message):
     with pytest.raises((ValueError, UnknownNameError), match=message):
         small(**{field: value})
+
+
+def test_a_penalty_weight_without_a_penalty_is_refused():
+    with pytest.raises(ValueError, match="no effect with penalty='none'"):
+        small(penalty_weight=5.0)
+    assert small(penalty="r1", penalty_weight=5.0).weight_of_penalty == 5.0
 
 
 def test_cuda_request_without_cuda_is_explained():
