@@ -7,7 +7,7 @@ discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch st
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Callable, Iterable
 
 import torch
