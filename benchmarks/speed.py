@@ -259,7 +259,7 @@ def measure_book(notebooks: list[Path]) -> dict:
 
 
 def measure_playground() -> dict:
-    from gan_lib.widgets import measure_playground_speed
+    from .playground_speed import measure_playground_speed
 
     return measure_playground_speed()
 

@@ -13,8 +13,10 @@ a checkpoint cannot run code.
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .atomic import atomic_write
@@ -28,11 +30,42 @@ class CheckpointError(RuntimeError):
     """The checkpoint is missing, corrupt, or belongs to another model; the message says which."""
 
 
+# --- the global random generators ------------------------------------------------------------------
+# The trainer's own generator (noise, labels, penalty weights) is part of `Trainer.state_dict`; these are
+# the process-wide ones a user's code or a library may draw from. numpy's and Python's states are stored
+# as plain lists and tensors, which torch.load(weights_only=True) accepts.
+
+def global_rng_state() -> dict:
+    """torch's CPU and CUDA, numpy's and Python's global random states."""
+    kind, keys, position, has_gauss, cached_gaussian = np.random.get_state()
+    version, internal, gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(position),
+                  "has_gauss": int(has_gauss), "cached": float(cached_gaussian)},
+        "python": {"version": version, "internal": list(internal), "gauss": gauss},
+    }
+
+
+def set_global_rng_state(state: dict) -> None:
+    """Restore what `global_rng_state` returned (CUDA's only where there is CUDA and the state has it)."""
+    torch.set_rng_state(state["torch"])
+    if torch.cuda.is_available() and state["cuda"]:
+        torch.cuda.set_rng_state_all(state["cuda"])
+    numpy_state = state["numpy"]
+    np.random.set_state((numpy_state["kind"], numpy_state["keys"].numpy().astype(np.uint32), numpy_state["pos"],
+                         numpy_state["has_gauss"], numpy_state["cached"]))
+    python_state = state["python"]
+    random.setstate((python_state["version"], tuple(python_state["internal"]), python_state["gauss"]))
+
+
 def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> Path:
     """Write `trainer`'s full state to `path` atomically; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": FORMAT, "version": VERSION, **trainer.state_dict()}
+    state["rng"] = {**state["rng"], **global_rng_state()}
     atomic_write(path, lambda file: torch.save(state, file))
     return path
 
@@ -87,6 +120,7 @@ def restore(trainer: Trainer, state: dict, source: str = "checkpoint") -> None:
     """Load `state` into `trainer`, turning architecture mismatches into a readable error."""
     try:
         trainer.load_state_dict(state)
+        set_global_rng_state(state["rng"])
     except (RuntimeError, ValueError, KeyError) as error:
         saved = state.get("config", {})
         raise CheckpointError(

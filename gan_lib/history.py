@@ -10,11 +10,16 @@ FIELDS = (
     "d_loss",  # D's loss, penalty included
     "g_loss",  # G's loss
     "penalty",  # the unweighted penalty term (0 without one)
-    "d_real",  # mean sigmoid(D(x)) on the real batch: D's probability that real data is real
-    "d_fake",  # mean sigmoid(D(G(z))) on the generated batch
+    "d_real",  # mean sigmoid(D(x)) on the real batch, D's probability that real data is real; NaN for losses
+               # whose D output is not a logit (least squares, hinge, Wasserstein): see d_real_score
+    "d_fake",  # mean sigmoid(D(G(z))) on the generated batch; NaN as for d_real
+    "d_real_score",  # mean raw output D(x) on the real batch, for every loss (a logit for the BCE losses)
+    "d_fake_score",  # mean raw output D(G(z)) on the generated batch
     "d_grad_norm",  # global L2 norm of D's parameter gradient (before clipping)
     "g_grad_norm",  # global L2 norm of G's parameter gradient (before clipping)
 )
+
+ADDED_FIELDS = ("d_real_score", "d_fake_score")  # columns newer than some saved histories and checkpoints
 
 
 class History:
@@ -27,7 +32,11 @@ class History:
             if unknown:
                 raise ValueError(f"unknown history columns {sorted(unknown)}; expected {list(FIELDS)}")
             for name, values in columns.items():
-                self.columns[name] = [float(v) for v in values]
+                self.columns[name] = [math.nan if v is None else float(v) for v in values]  # JSON null: NaN
+            rows = len(self.columns["step"])
+            for name in ADDED_FIELDS:  # a history saved before these columns existed: NaN, "not recorded"
+                if name not in columns:
+                    self.columns[name] = [math.nan] * rows
 
     def append(self, **row: float) -> None:
         if set(row) != set(FIELDS):
@@ -51,7 +60,9 @@ class History:
         return {name: list(values) for name, values in self.columns.items()}
 
     def save_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict()))
+        """Write the columns as strict JSON: NaN (a value not recorded) becomes null, which `load_json` reads back."""
+        columns = {name: [None if math.isnan(v) else v for v in values] for name, values in self.columns.items()}
+        Path(path).write_text(json.dumps(columns, allow_nan=False))
 
     @classmethod
     def load_json(cls, path: str | Path) -> "History":

@@ -28,15 +28,18 @@ class GANLoss:
     discriminator_loss: Callable[[Tensor, Tensor], Tensor]  # (real_logits (B,), fake_logits (B,)) -> scalar
     generator_loss: Callable[[Tensor], Tensor]  # fake_logits (B,) -> scalar
     description: str
+    # True when D's output is a logit, sigmoid(output) = D's probability that x is real (the BCE losses);
+    # False when it is a score with no probability reading (least squares, hinge, Wasserstein).
+    output_is_logit: bool = True
 
 
 LOSSES: Registry[GANLoss] = Registry("loss")
 
 
-def _register(name: str, description: str):
+def _register(name: str, description: str, output_is_logit: bool = True):
     def wrap(pair):
         d_loss, g_loss = pair()
-        return LOSSES.register(name)(GANLoss(name, d_loss, g_loss, description))
+        return LOSSES.register(name)(GANLoss(name, d_loss, g_loss, description, output_is_logit))
     return wrap
 
 
@@ -69,7 +72,7 @@ def _non_saturating():
     return bce_discriminator_loss, non_saturating_generator_loss
 
 
-@_register("least-squares", "LSGAN with targets a=0, b=1, c=1 (Mao et al., 2017)")
+@_register("least-squares", "LSGAN with targets a=0, b=1, c=1 (Mao et al., 2017)", output_is_logit=False)
 def _least_squares():
     def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         # Chapter 4, eq. (4.2) (eq-ls-d) with a = 0, b = 1, D's raw output as the score:
@@ -82,7 +85,8 @@ def _least_squares():
     return d_loss, g_loss
 
 
-@_register("hinge", "hinge loss for D, -D(G(z)) for G (Lim & Ye, 2017; Miyato et al., 2018)")
+@_register("hinge", "hinge loss for D, -D(G(z)) for G (Lim & Ye, 2017; Miyato et al., 2018)",
+           output_is_logit=False)
 def _hinge():
     def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         # Chapter 4, eq. (4.4) (eq-hinge-d): min_D E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
@@ -95,7 +99,7 @@ def _hinge():
 
 
 @_register("wasserstein", "critic estimates the Wasserstein-1 distance (Arjovsky et al., 2017); "
-                          "needs a Lipschitz constraint: weight clipping, WGAN-GP or spectral norm")
+                          "needs a Lipschitz constraint: weight clipping, WGAN-GP or spectral norm", output_is_logit=False)
 def _wasserstein():
     def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         # Chapter 4, eq. (4.6) (eq-wgan-critic): the critic maximises E[f(x)] - E[f(G(z))], so it

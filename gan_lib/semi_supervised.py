@@ -185,7 +185,7 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         # Update D: classify the labelled batch, call unlabelled images real and G's images fake (eqs. 5.4, 5.5).
         # One forward pass over all three batches (the classifier has no batch norm, so this changes nothing).
         with autocast(device, amp):
-            features, logits = classifier.features_and_logits(torch.cat([x, x_unlabelled, fake.detach()]))
+            logits = classifier(torch.cat([x, x_unlabelled, fake.detach()]))
             labelled_logits, unlabelled_logits, fake_logits = logits.float().split(
                 [len(x), len(x_unlabelled), len(fake)])
             losses = semi_supervised_discriminator_loss(labelled_logits, y, unlabelled_logits, fake_logits,
@@ -195,14 +195,19 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         opt_d.step()
 
         # Update G: match the mean of D's features on the unlabelled batch (eq. 5.6); D is held fixed.
-        real_features = features[len(x):len(x) + len(x_unlabelled)].detach().float()
+        # Both feature sets come from D as it is now, after its step, in one forward pass: the D-step
+        # features above belong to the D before the step, another network (Salimans et al., 2016).
         classifier.requires_grad_(False)
-        with autocast(device, amp):
-            g_loss = feature_matching_loss(real_features, classifier.features(fake).float())
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        try:
+            with autocast(device, amp):
+                features = classifier.features(torch.cat([x_unlabelled, fake])).float()
+                real_features, fake_features = features.split([len(x_unlabelled), len(fake)])
+                g_loss = feature_matching_loss(real_features.detach(), fake_features)
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+        finally:
+            classifier.requires_grad_(True)
         opt_g.step()
-        classifier.requires_grad_(True)
 
         history["supervised"].append(float(losses["supervised"].detach()))
         history["unsupervised"].append(float(losses["unsupervised"].detach()))

@@ -7,11 +7,9 @@ discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch st
 from __future__ import annotations
 
 import math
-import random
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Callable, Iterable
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -64,9 +62,14 @@ class TrainConfig:
         for name in ("lr_g", "lr_d"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
                 raise ValueError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
-        for name in ("grad_clip", "weight_clip"):
+        for name in ("grad_clip", "weight_clip", "penalty_weight"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive or None, got {getattr(self, name)!r}")
+        if self.penalty_weight is not None and self.penalty == "none":
+            raise ValueError(f"penalty_weight={self.penalty_weight!r} has no effect with penalty='none'; "
+                             "choose a penalty (wgan-gp or r1) or leave penalty_weight out")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
         get_loss(self.loss), get_penalty(self.penalty), OPTIMIZERS.get(self.optimizer)  # name checks
         is_toy(self.dataset)
         self.betas = tuple(self.betas)
@@ -174,19 +177,26 @@ class Trainer:
 
     def discriminator_step(self) -> dict[str, torch.Tensor]:
         """Update D: minimise its loss on a real and a generated batch (eq. 3.2 for the BCE losses),
-        plus the weighted penalty. G is held fixed (its output is computed without a graph)."""
+        plus the weighted penalty. G is held fixed (its output is computed without a graph).
+
+        In a conditional GAN the generated batch carries the real batch's labels: D compares real and
+        generated images of the same classes, and each WGAN-GP interpolate lies between a real and a
+        generated image of one class, so scoring it with that class is meaningful. (G's own step draws
+        uniform labels.) The penalty is computed in float32, outside mixed precision: its double
+        backward and the norm of a gradient near 1 are what bfloat16 rounds worst."""
         config = self.config
         real, real_labels = self.batches.next_batch()
         real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
-        z, fake_labels = self.noise(len(real))
+        z, _ = self.noise(len(real))
+        fake_labels = real_labels  # pairs each fake with a real example's class (see above)
         with torch.no_grad(), autocast(self.device, self.amp_dtype):
             fake = _call(self.train_generator, z, fake_labels)
         with autocast(self.device, self.amp_dtype):
             real_logits = _call(self.train_discriminator, real, real_labels).float()
             fake_logits = _call(self.train_discriminator, fake, fake_labels).float()
             d_loss = self.loss.discriminator_loss(real_logits, fake_logits)
-            penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
-                if config.penalty != "none" else d_loss.new_zeros(())
+        penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
+            if config.penalty != "none" else d_loss.new_zeros(())
         total = d_loss + config.weight_of_penalty * penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
@@ -196,19 +206,27 @@ class Trainer:
             with torch.no_grad():
                 for parameter in self.discriminator.parameters():
                     parameter.clamp_(-config.weight_clip, config.weight_clip)
+        real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
+        if self.loss.output_is_logit:  # D's output is a logit: sigmoid of it is D's probability of "real"
+            d_real, d_fake = torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
+        else:  # a score (least squares, hinge, Wasserstein): no probability to report
+            d_real = d_fake = real_logits.new_tensor(math.nan)
         return {"d_loss": total.detach(), "penalty": penalty.detach(), "d_grad_norm": grad_norm,
-                "d_real": torch.sigmoid(real_logits.detach()).mean(), "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
+                "d_real": d_real, "d_fake": d_fake,
+                "d_real_score": real_logits.mean(), "d_fake_score": fake_logits.mean()}
 
     def generator_step(self) -> dict[str, torch.Tensor]:
         """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""
         z, labels = self.noise(self.local_batch_size)
         self.discriminator.requires_grad_(False)  # no gradients for D's weights: saves a third of the backward
-        with autocast(self.device, self.amp_dtype):
-            fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
-            g_loss = self.loss.generator_loss(fake_logits)
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.discriminator.requires_grad_(True)
+        try:
+            with autocast(self.device, self.amp_dtype):
+                fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
+                g_loss = self.loss.generator_loss(fake_logits)
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+        finally:  # D trains again even when this step raised (a widget or notebook may go on with it)
+            self.discriminator.requires_grad_(True)
         grad_norm = _grad_norm(self.generator, self.config.grad_clip) if self._logging_step() or self.config.grad_clip else None
         self.opt_g.step()
         if self.ema is not None:
@@ -284,7 +302,7 @@ class Trainer:
         generator.train(was_training)
         return out
 
-    # --- state for checkpoints (see gan_lib.checkpoint) -------------------------------------
+    # --- state for checkpoints (see gan_lib.checkpoint, which adds the global random generators) ---
     def state_dict(self) -> dict:
         return {
             "config": self.config.to_dict(),
@@ -295,13 +313,7 @@ class Trainer:
             "ema": None if self.ema is None else self.ema.model.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
-            "rng": {
-                "trainer": self.rng.get_state(),
-                "torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                "numpy": _numpy_state(),
-                "python": _python_state(),
-            },
+            "rng": {"trainer": self.rng.get_state()},  # gan_lib.checkpoint adds the global generators
             "data": self.batches.state_dict(),
         }
 
@@ -315,34 +327,9 @@ class Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.rng.set_state(state["rng"]["trainer"])
-        torch.set_rng_state(state["rng"]["torch"])
-        if torch.cuda.is_available() and state["rng"]["cuda"]:
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        np.random.set_state(_numpy_unpack(state["rng"]["numpy"]))
-        random.setstate(_python_unpack(state["rng"]["python"]))
         self.batches.load_state_dict(state["data"])
         self.history = History(state["history"])
         self.step = int(state["step"])
-
-
-# numpy's and Python's RNG states as plain lists and tensors, which torch.load(weights_only=True) accepts.
-def _numpy_state() -> dict:
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
-    return {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-            "has_gauss": int(has_gauss), "cached": float(cached)}
-
-
-def _numpy_unpack(state: dict):
-    return (state["kind"], state["keys"].numpy().astype(np.uint32), state["pos"], state["has_gauss"], state["cached"])
-
-
-def _python_state() -> dict:
-    version, internal, gauss = random.getstate()
-    return {"version": version, "internal": list(internal), "gauss": gauss}
-
-
-def _python_unpack(state: dict):
-    return (state["version"], tuple(state["internal"]), state["gauss"])
 
 
 def train_gan(config: TrainConfig | None = None, **overrides) -> Trainer:

@@ -126,6 +126,45 @@ def animate_toy(frames: list[torch.Tensor], real: torch.Tensor | None = None, st
     return animation
 
 
+# --- 2D runs: D's map, the points and G's push (chapter 2; the playgrounds draw with these too) ----
+
+ARROW_LENGTH = 0.1  # the longest arrow, as a fraction of the view's width
+FAKE_COLOUR, REAL_COLOUR, ARROW_COLOUR = "tab:orange", "black", "tab:green"
+
+
+def arrow_vectors(snapshot) -> torch.Tensor:
+    """The arrows scaled so the longest is ARROW_LENGTH of the view: directions and relative sizes show."""
+    span = snapshot.limits[1] - snapshot.limits[0]
+    longest = snapshot.arrows.norm(dim=1).max().clamp_min(1e-12) if len(snapshot.arrows) else torch.tensor(1.0)
+    return snapshot.arrows / longest * (ARROW_LENGTH * span)
+
+
+def draw_toy_field(ax, snapshot, arrows: bool = True, point_size: float = 4.0) -> dict:
+    """D's map, real points, generated points and G's push arrows on `ax`; returns the artists.
+
+    `snapshot` is a `gan_lib.widgets.ToySnapshot` (`take_toy_snapshot`): its `limits`, `heatmap`,
+    `real`, `fake`, `arrow_origins` and `arrows` are drawn."""
+    low, high = snapshot.limits
+    artists = {
+        "heatmap": ax.imshow(snapshot.heatmap.numpy(), extent=(low, high, low, high), origin="lower", cmap="RdBu",
+                             vmin=0.0, vmax=1.0, interpolation="bilinear", alpha=0.75),
+        "real": ax.scatter(*snapshot.real.T.numpy(), s=point_size * 0.6, c=REAL_COLOUR, alpha=0.45, linewidths=0,
+                           label="real"),
+        "fake": ax.scatter(*snapshot.fake.T.numpy(), s=point_size, c=FAKE_COLOUR, alpha=0.8, linewidths=0,
+                           label="generated"),
+    }
+    if arrows:
+        vectors = arrow_vectors(snapshot)
+        artists["arrows"] = ax.quiver(*snapshot.arrow_origins.T.numpy(), *vectors.T.numpy(), angles="xy",
+                                      scale_units="xy", scale=1.0, color=ARROW_COLOUR, width=0.006)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return artists
+
+
 def plot_toy_snapshots(snapshots: list, titles: list[str] | None = None, ncols: int | None = None,
                        arrows: bool = True, panel_size: float = 3.0):
     """Snapshots of a 2D run (`gan_lib.widgets.take_toy_snapshot`) side by side with one shared colour
@@ -133,8 +172,6 @@ def plot_toy_snapshots(snapshots: list, titles: list[str] | None = None, ncols: 
     which G's loss pushes each generated point. Chapter 2 uses it to show D's decision surface as G
     improves. Returns the Figure."""
     import matplotlib.pyplot as plt
-
-    from .widgets.figures import draw_toy_field
 
     if not snapshots:
         raise ValueError("plot_toy_snapshots needs at least one snapshot (gan_lib.widgets.take_toy_snapshot)")
@@ -166,8 +203,6 @@ def plot_single_step(before, after_d, after_g, num_arrows: int = 64, arrow_lengt
        magnified so the longest is `arrow_length` of the view, over D's map.
     Returns the Figure."""
     import matplotlib.pyplot as plt
-
-    from .widgets.figures import draw_toy_field
 
     if not (before.limits == after_d.limits == after_g.limits and before.fake.shape == after_g.fake.shape
             and before.heatmap.shape == after_d.heatmap.shape):

@@ -100,3 +100,23 @@ def test_periodic_checkpoint_disabled_writes_nothing(monkeypatch, tmp_path):
     assert writes == []
     with pytest.raises(ValueError, match="positive"):
         PeriodicCheckpoint(tmp_path / "ckpt.pt", 0)
+
+
+def test_resume_restores_the_global_random_generators(tmp_path):
+    import random
+
+    import numpy as np
+
+    from gan_lib.checkpoint import global_rng_state, set_global_rng_state
+
+    trainer = Trainer.from_config(config(steps=2))
+    np.random.seed(3), random.seed(4), torch.manual_seed(5)
+    save_checkpoint(trainer, tmp_path / "ckpt.pt")
+    expected = (np.random.rand(), random.random(), torch.rand(1).item())
+    np.random.seed(30), random.seed(40), torch.manual_seed(50)  # disturb all three
+    resume(tmp_path / "ckpt.pt")
+    assert (np.random.rand(), random.random(), torch.rand(1).item()) == expected
+    state = global_rng_state()  # the same round trip without a file
+    drawn = (np.random.rand(), random.random())
+    set_global_rng_state(state)
+    assert (np.random.rand(), random.random()) == drawn

@@ -113,3 +113,53 @@ def test_mixed_precision_flag_reaches_the_config(tmp_path, flag, expected):
 
     args = build_parser().parse_args(["train", "--mixed-precision", flag, "--out", str(tmp_path)])
     assert config_from_args(args).mixed_precision == expected
+
+
+def test_train_has_one_option_per_config_field_with_its_comment_as_help(capsys):
+    from dataclasses import fields
+
+    from gan_lib import TrainConfig
+    from gan_lib.cli import build_parser
+    from gan_lib.field_comments import field_comments
+
+    parser = build_parser()
+    train = parser._subparsers._group_actions[0].choices["train"]
+    destinations = {action.dest for action in train._actions}
+    assert {f.name for f in fields(TrainConfig)} <= destinations
+    comments = field_comments(TrainConfig)
+    assert comments["lr_d"] == "discriminator learning rate (TTUR: may differ from lr_g)"
+    assert len(comments) == len(fields(TrainConfig))  # every field is documented
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "--lr-d LR_D discriminator learning rate (TTUR: may differ from lr_g) (default: 0.0002)" in text
+    assert "--no-progress" in text and "--betas B1 B2" in text
+
+
+def test_a_recipe_gives_its_config_and_explicit_options_override_it(tmp_path):
+    import gan_lib
+    from gan_lib.cli import build_parser, config_from_args
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "--recipe", "fashion-mnist", "--out", str(tmp_path)])
+    assert config_from_args(args) == gan_lib.recipe("fashion-mnist")  # what chapter 4 trains
+    args = parser.parse_args(["train", "--recipe", "fashion-mnist", "--steps", "7", "--lr-g", "1e-3", "--batch-size",
+                              "16", "--no-progress", "--out", str(tmp_path)])
+    assert config_from_args(args) == gan_lib.recipe("fashion-mnist", steps=7, lr_g=1e-3, batch_size=16, progress=False)
+    # Without a recipe: TrainConfig's defaults, and batch 64 for images unless --batch-size says otherwise.
+    plain = config_from_args(parser.parse_args(["train", "--out", str(tmp_path)]))
+    assert plain == gan_lib.TrainConfig()
+    assert config_from_args(parser.parse_args(["train", "--dataset", "digits", "--out", str(tmp_path)])).batch_size == 64
+    with pytest.raises(SystemExit):
+        main(["train", "--recipe", "fashion-mnist", "--resume", "--out", str(tmp_path)])
+
+
+def test_training_from_a_recipe_writes_its_settings(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--recipe", "fashion-mnist", "--steps", "1", "--width", "8", "--device", "cpu",
+                 "--out", str(out), "--no-progress"]) == 0
+    from gan_lib import load_checkpoint
+
+    saved = load_checkpoint(out / "checkpoint.pt")["config"]
+    assert (saved["dataset"], saved["lr_g"], saved["ema_decay"], saved["batch_size"], saved["width"]) == \
+        ("fashion-mnist", 5e-4, 0.99, 32, 8)

@@ -1,8 +1,9 @@
 """DDP training on the CPU: gloo, 2 processes (gan_lib.distributed).
 
-The workers below run in processes started by `spawn_local` (which sets the environment torchrun
-sets) or by torchrun itself; every launch has a timeout, so a broken process group fails the test
-instead of hanging it.
+The workers below run in processes started by `spawn_local` (tests/distributed_launcher.py, which
+sets the environment torchrun sets) or by torchrun itself; every launch has a timeout, so a broken
+process group fails the test instead of hanging it. Nothing here asserts wall-clock times: on a
+loaded machine those say more about the load than about the code.
 """
 import json
 import os
@@ -19,8 +20,9 @@ import torch.distributed as dist
 from gan_lib import TrainConfig, Trainer, resume, save_checkpoint
 from gan_lib.cli import main
 from gan_lib.data import ImageBatches, ToyBatches, ring
-from gan_lib.distributed import (DistributedError, DistributedTrainer, ShardedBatches, rank_noise_seed,
-                                 spawn_local)
+from gan_lib.distributed import DistributedError, DistributedTrainer, ShardedBatches, rank_noise_seed
+
+from .distributed_launcher import spawn_local
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -176,11 +178,11 @@ def _fail_on_rank_1(how: str) -> None:
 
 @pytest.mark.parametrize("how", ["crash", "hang"])
 def test_a_failed_rank_stops_the_run_with_a_clear_error(how):
-    started = time.monotonic()
+    # Rank 1 stops at step 3 for good; rank 0 must stop at its own next exchange, step 3, with an error
+    # (within the collective timeout), not hang until the launcher's deadline.
     with pytest.raises(DistributedError) as failure:
-        spawn_local(_fail_on_rank_1, 2, args=(how,), timeout_s=120, collective_timeout_s=3)
+        spawn_local(_fail_on_rank_1, 2, args=(how,), timeout_s=600, collective_timeout_s=3)
     message = str(failure.value)
     assert "rank 0: failed: gan_lib.distributed.DistributedError: rank 0 of 2 stopped at step 3" in message
     assert ("rank 1: failed: RuntimeError: simulated crash on rank 1" if how == "crash"
             else "rank 1: still running after") in message
-    assert time.monotonic() - started < 150  # generous: process start-up is slow on a loaded machine

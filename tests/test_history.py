@@ -56,3 +56,21 @@ def test_json_round_trip_keeps_every_value(tmp_path):
     copy = history.to_dict()
     copy["step"].append(30.0)
     assert len(history) == 2  # to_dict returns copies
+
+
+def test_probabilities_missing_for_score_losses_survive_strict_json(tmp_path):
+    history = History()
+    history.append(**row(1, d_real=math.nan, d_fake=math.nan, d_real_score=2.5, d_fake_score=-1.5))
+    history.save_json(tmp_path / "history.json")
+    text = (tmp_path / "history.json").read_text()
+    assert "NaN" not in text and '"d_real": [null]' in text  # strict JSON: other tools can read it
+    loaded = History.load_json(tmp_path / "history.json")
+    assert math.isnan(loaded["d_real"][0]) and loaded["d_real_score"] == [2.5]
+
+
+def test_a_history_saved_before_the_score_columns_still_loads():
+    old = {name: [1.0, 2.0] for name in FIELDS if name not in ("d_real_score", "d_fake_score")}
+    history = History(old)
+    assert len(history) == 2 and all(math.isnan(v) for v in history["d_real_score"] + history["d_fake_score"])
+    history.append(**row(3))
+    assert len(history["d_fake_score"]) == 3

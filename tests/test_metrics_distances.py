@@ -22,7 +22,7 @@ def test_frechet_distance_closed_forms():
     assert frechet_distance_from_statistics(np.zeros(4), np.eye(4), mean_b, cov_b) == pytest.approx(10.25, rel=1e-9)
     # Commuting diagonal covariances: sum (sqrt(a_i) - sqrt(b_i))^2 = (1 - 3)^2 + (2 - 1)^2
     assert frechet_distance_from_statistics([0, 0], np.diag([1.0, 4.0]), [0, 0], np.diag([9.0, 1.0])) == pytest.approx(5.0)
-    # Identical Gaussians: 0, also for a singular covariance (the eps fallback)
+    # Identical Gaussians: 0, also for a singular covariance
     singular = np.diag([1.0, 0.0, 2.0])
     assert frechet_distance_from_statistics(np.ones(3), singular, np.ones(3), singular) == pytest.approx(0.0, abs=1e-5)
 
@@ -76,3 +76,55 @@ def test_classifier_score_limits():
     assert classifier_score(confident, splits=3) == pytest.approx(10.0, rel=1e-6)
     with pytest.raises(ValueError, match="splits"):
         classifier_score(confident, splits=0)
+
+
+class _AsFeatures(torch.nn.Module):
+    """A "feature extractor" for torchmetrics that passes feature rows through unchanged."""
+
+    def __init__(self, num_features: int):
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, x):
+        return x
+
+
+def _correlated_sets(n: int, dim: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    mixing = torch.randn(dim, dim, generator=g, dtype=torch.float64) / dim ** 0.5
+    a = torch.randn(n, dim, generator=g, dtype=torch.float64) @ mixing
+    b = torch.randn(n, dim, generator=g, dtype=torch.float64) @ (mixing * 1.3) + 0.2
+    return a, b
+
+
+@pytest.mark.parametrize("n,dim", [(300, 16), (40, 64)])
+def test_frechet_and_kernel_distance_agree_with_torchmetrics_on_the_same_features(n, dim):
+    fid_module = pytest.importorskip("torchmetrics.image.fid")
+    kid_module = pytest.importorskip("torchmetrics.image.kid")
+    import warnings
+
+    a, b = _correlated_sets(n, dim, seed=n)
+    fid = fid_module.FrechetInceptionDistance(feature=_AsFeatures(dim), reset_real_features=True)
+    fid.set_dtype(torch.float64)
+    fid.update(a, real=True)
+    fid.update(b, real=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ours = frechet_distance(a, b)
+    assert ours == pytest.approx(float(fid.compute()), rel=1e-6)
+
+    # One subset of all rows: no sampling, so both compute the same unbiased MMD^2 with (x.y/D + 1)^3.
+    kid = kid_module.KernelInceptionDistance(feature=_AsFeatures(dim), subsets=1, subset_size=n)
+    kid.update(a, real=True)
+    kid.update(b, real=False)
+    kid_mean, _ = kid.compute()
+    assert kernel_distance(a, b, num_subsets=1, subset_size=n) == pytest.approx(float(kid_mean), rel=1e-6)
+
+
+def test_frechet_distance_warns_with_fewer_samples_than_dimensions():
+    a, b = _correlated_sets(50, 128, seed=0)
+    with pytest.warns(UserWarning, match=r"50 samples of 128-dimensional features.*at least 128 samples"):
+        value = frechet_distance(a, b)
+        same = frechet_distance(a, a.clone())
+    assert math.isfinite(value) and value > 0
+    assert same == pytest.approx(0.0, abs=1e-8)  # singular covariances, yet 0 for equal sets

@@ -66,3 +66,19 @@ def test_evaluate_images_rejects_bad_input(classifier, digits):
         evaluate_images(test[:5], "digits", classifier=classifier)
     with pytest.raises(ValueError, match=r"expected images of shape \(N, 1, 8, 8\)"):
         evaluate_images(torch.zeros(20, 1, 28, 28), "digits", train, classifier=classifier)
+
+
+def test_metrics_are_chosen_by_name_and_an_unknown_name_lists_the_known_ones(classifier, digits):
+    from gan_lib import UnknownNameError
+    from gan_lib.metrics import IMAGE_METRICS
+
+    train, test = digits
+    assert list(METRIC_NAMES) == IMAGE_METRICS.in_registration_order()
+    chosen = evaluate_images(test, "digits", train, classifier=classifier, metrics=["fd", "kid"])
+    every = evaluate_images(test, "digits", train, classifier=classifier)
+    assert set(chosen) == {"fd", "kid", "num_samples"} and chosen["fd"] == every["fd"]
+    with pytest.raises(UnknownNameError) as error:
+        evaluate_images(test, "digits", train, classifier=classifier, metrics=["fd", "fid"])
+    assert str(error.value) == f"unknown image metric 'fid'; choose one of: {', '.join(sorted(METRIC_NAMES))}"
+    with pytest.raises(UnknownNameError, match="choose one of: classifier_score, coverage"):
+        real_data_floor("digits", classifier=classifier, metrics=["precison"])

@@ -56,3 +56,34 @@ def test_wrong_shapes_are_refused_with_the_expected_shape():
         discriminator(torch.randn(2, 1, 32, 32))
     with pytest.raises(ValueError, match="multiple of 4"):
         DCGANGenerator(image_size=30)
+
+
+def _spectrally_normalised(module):
+    return [m for m in module.modules() if hasattr(m, "parametrizations") and hasattr(m.parametrizations, "weight")]
+
+
+@pytest.mark.parametrize("dataset", ["digits", "fashion-mnist", "sines"])
+def test_spectral_norm_estimates_the_initialised_weights_before_any_training(dataset):
+    """dcgan_init redraws the weights after spectral_norm estimated sigma on the old ones: the power
+    iteration must start again from the new weights, so D in eval mode (no iterations) divides by their sigma."""
+    torch.manual_seed(0)
+    _, discriminator = build_models(dataset, ModelConfig(spectral_norm=True, d_batch_norm=False))
+    discriminator.eval()
+    layers = _spectrally_normalised(discriminator)
+    assert len(layers) >= 3
+    for layer in layers:
+        original = layer.parametrizations.weight.original.detach().flatten(1)
+        sigma = torch.linalg.matrix_norm(original, 2)
+        normalised = layer.weight.detach().flatten(1)  # W / sigma_estimate, with no power iteration in eval
+        estimate = (original.norm() / normalised.norm())
+        assert estimate == pytest.approx(float(sigma), rel=1e-4)
+
+
+def test_dcgan_discriminator_with_batch_norm_and_spectral_norm_is_consistent():
+    """Spectral norm replaces batch norm in D; the conv that would have fed batch norm then keeps its bias."""
+    both = DCGANDiscriminator(1, 8, 4, batch_norm=True, spectral_norm=True)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in both.modules())
+    assert all(conv.bias is not None for conv in both.modules() if isinstance(conv, torch.nn.Conv2d))
+    with_bn = DCGANDiscriminator(1, 8, 4, batch_norm=True)
+    convs = [m for m in with_bn.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in with_bn.modules()) and convs[1].bias is None

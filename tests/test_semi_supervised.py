@@ -109,3 +109,26 @@ def test_bad_inputs_are_refused():
         train_semi_supervised(small_config(), images, labels, torch.zeros(8, 1, 12, 12), num_classes=2)
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         SemiSupervisedConfig(steps=0)
+
+
+def test_feature_matching_compares_features_of_one_and_the_same_discriminator(monkeypatch):
+    """Eq. (5.6) compares E f(x) and E f(G(z)) under the same D: the real features must come from the
+    D that G's features come from (the one just updated), not from D before its step."""
+    from gan_lib import semi_supervised
+
+    images, labels = stripes(8, seed=0)
+    one_image = stripes(1, seed=3)[0]
+    unlabelled = one_image.expand(64, -1, -1, -1).clone()  # every unlabelled batch is one image repeated
+    built, gaps = [], []
+    monkeypatch.setattr(semi_supervised, "_classifier",
+                        lambda *args: built.append(semi_supervised.ConvClassifier(1, 8, 2, 4, 16, 0.0)) or built[-1])
+
+    def checked_loss(real_features, fake_features):
+        with torch.no_grad():
+            current = built[0].features(one_image)  # (1, hidden) from D as it is while G steps
+        gaps.append(float((real_features - current).abs().max()))
+        return feature_matching_loss(real_features, fake_features)
+
+    monkeypatch.setattr(semi_supervised, "feature_matching_loss", checked_loss)
+    train_semi_supervised(small_config(steps=5, lr=1e-2), images, labels, unlabelled, num_classes=2)
+    assert len(gaps) == 5 and max(gaps) < 1e-5

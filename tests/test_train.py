@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -136,10 +138,18 @@ def test_divergence_is_reported():
     ("batch_size", -1, "batch_size must be a positive integer"),
     ("lr_g", 0.0, "lr_g \\(learning rate\\) must be positive"),
     ("lr_d", -1e-3, "lr_d \\(learning rate\\) must be positive"),
+    ("penalty_weight", -1.0, "penalty_weight must be positive"),
+    ("ema_decay", 1.5, "ema_decay must be in \\(0, 1\\)"),
 ])
 def test_bad_config_values_name_the_problem(field, value, message):
     with pytest.raises((ValueError, UnknownNameError), match=message):
         small(**{field: value})
+
+
+def test_a_penalty_weight_without_a_penalty_is_refused():
+    with pytest.raises(ValueError, match="no effect with penalty='none'"):
+        small(penalty_weight=5.0)
+    assert small(penalty="r1", penalty_weight=5.0).weight_of_penalty == 5.0
 
 
 def test_cuda_request_without_cuda_is_explained():
@@ -147,3 +157,70 @@ def test_cuda_request_without_cuda_is_explained():
         pytest.skip("this machine has CUDA")
     with pytest.raises(ValueError, match="CUDA is not available"):
         Trainer.from_config(small(device="cuda"))
+
+
+class RecordingModule(torch.nn.Module):
+    """Wraps a network and records the labels of every call."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module, self.labels = module, []
+
+    def forward(self, x, labels=None):
+        self.labels.append(labels)
+        return self.module(x, labels)
+
+
+def test_conditional_wgan_gp_pairs_fakes_with_the_real_labels_and_computes_the_penalty_in_float32():
+    """Each interpolate lies between a real and a generated image of the same class and is scored with it;
+    the penalty runs outside bfloat16 autocast (its double backward in float32)."""
+    trainer = Trainer.from_config(small(dataset="digits", conditional=True, penalty="wgan-gp", steps=2,
+                                        batch_size=16, width=8))
+    trainer.amp_dtype = torch.bfloat16  # mixed precision, as on a GPU (CPU autocast runs bfloat16 anywhere)
+    real_labels, penalty_calls = [], []
+    next_batch = trainer.batches.next_batch
+
+    def recording_next_batch():
+        batch = next_batch()
+        real_labels.append(batch.y)
+        return batch
+
+    trainer.batches.next_batch = recording_next_batch
+    penalty = trainer.penalty
+
+    def recording_penalty(discriminator, real, fake, rng, labels):
+        penalty_calls.append((torch.is_autocast_enabled("cpu"), real.dtype, fake.dtype, labels))
+        return penalty(discriminator, real, fake, rng, labels)
+
+    trainer.penalty = recording_penalty
+    trainer.train_generator = RecordingModule(trainer.generator)
+    trainer.discriminator_step()
+    fake_labels = trainer.train_generator.labels[0]
+    assert torch.equal(fake_labels, real_labels[0])
+    autocast_on, real_dtype, fake_dtype, labels = penalty_calls[0]
+    assert not autocast_on and real_dtype == fake_dtype == torch.float32 and torch.equal(labels, real_labels[0])
+
+
+def test_a_failing_generator_step_leaves_the_discriminator_trainable():
+    trainer = Trainer.from_config(small(steps=2))
+
+    def broken_generator_loss(fake_logits):
+        raise RuntimeError("broken generator loss")
+
+    trainer.loss = gan_lib.GANLoss("broken", trainer.loss.discriminator_loss, broken_generator_loss, "raises")
+    with pytest.raises(RuntimeError, match="broken generator loss"):
+        trainer.train_step()
+    assert all(p.requires_grad for p in trainer.discriminator.parameters())
+
+
+@pytest.mark.parametrize("loss", ["non-saturating", "hinge", "least-squares", "wasserstein"])
+def test_history_records_probabilities_only_where_d_outputs_logits(loss):
+    trainer = Trainer.from_config(small(loss=loss, penalty="wgan-gp" if loss == "wasserstein" else "none",
+                                        steps=3, log_every=1))
+    trainer.fit()
+    history = trainer.history
+    assert all(math.isfinite(v) for v in history["d_real_score"] + history["d_fake_score"])
+    if gan_lib.get_loss(loss).output_is_logit:
+        assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
+    else:  # a hinge or Wasserstein score is no logit: sigmoid of it would be no probability
+        assert all(math.isnan(v) for v in history["d_real"] + history["d_fake"])

@@ -12,8 +12,9 @@ pytest.importorskip("ipywidgets")
 from gan_lib.losses import GANLoss, bce_discriminator_loss  # noqa: E402
 from gan_lib.widgets import (CoverageLog, ImagePlayground, InvalidSettingsError, LatentExplorer,  # noqa: E402
                              ToyPlayground, ToySettings, ToyView, TrainingSession, build_toy_trainer,
-                             capture_state, measure_playground_speed, restore_state, slerp, static_sweep,
-                             take_toy_snapshot, torch_threads, toy_figure)
+                             capture_state, restore_state, slerp, static_sweep, take_toy_snapshot, torch_threads,
+                             toy_figure)
+from gan_lib.widgets.playground import learning_rates, rate_label  # noqa: E402
 
 PNG_MAGIC, JPEG_MAGIC = b"\x89PNG", b"\xff\xd8\xff"
 FAST = {"g_width": 16, "d_width": 16, "batch_size": 32}  # tiny networks: every test stays well under a second of CPU
@@ -212,12 +213,33 @@ def test_toy_playground_divergence_keeps_the_last_good_state():
     assert playground.refresh_count > frames and playground.last_snapshot.step == 2
 
 
-def test_measure_playground_speed_reports_steps_and_refreshes():
-    result = measure_playground_speed(seconds=1.5, warmup=0.0, **FAST)
-    assert result["steps"] > 0 and result["refreshes"] > 0 and result["refresh_ms"] > 0
-    assert result["steps_per_s"] == pytest.approx(result["steps"] / result["seconds"])
-    assert result["refreshes_per_s"] <= result["refresh_hz_cap"] + 1  # redraws are throttled to the cap
-    assert result["settings"]["g_width"] == 16 and 0 < result["cpu_share"] <= (result["cpu_count"] or 1) + 0.5
+def test_redraws_during_training_are_throttled_by_refresh_hz():
+    """Counted, not timed: with a cap of one frame per ~30 hours no chunk redraws; with no real cap every one can."""
+    rare = ToyPlayground(refresh_hz=1e-5, **FAST)
+    rare._last_refresh = time.perf_counter()  # as if a frame had just been drawn
+    frames = rare.refresh_count
+    rare.train_button.click()
+    wait_until(lambda: rare.trainer.step >= 20)
+    during = rare.refresh_count - frames
+    rare.train_button.click()
+    assert during == 0 and rare.refresh_count == frames + 1  # only the final frame, on pause
+    often = ToyPlayground(refresh_hz=1e6, **FAST)
+    often.train_button.click()
+    wait_until(lambda: often.refresh_count >= 3)  # several chunks, each redrawn
+    often.train_button.click()
+
+
+def test_learning_rate_sliders_show_the_value_the_optimiser_gets():
+    playground = ToyPlayground(**FAST)
+    for name, optimizer in (("lr_g", "opt_g"), ("lr_d", "opt_d")):
+        control = playground.controls[name]
+        assert 1e-3 in [value for _, value in control.options] and 2e-4 in [value for _, value in control.options]
+        for label, value in control.options[::4]:
+            control.value = value
+            used = getattr(playground.trainer, optimizer).param_groups[0]["lr"]
+            assert control.label == label == rate_label(used) and float(control.label) == used
+    assert rate_label(0.00125) == "0.00125" and rate_label(2e-05) == "2e-05"
+    assert learning_rates(-3, -2, extra=3.3e-3) == [1e-3, 2e-3, 3.3e-3, 5e-3, 1e-2]
 
 
 # --- latent explorer and the image playground ---------------------------------------------------------

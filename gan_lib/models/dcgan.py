@@ -56,16 +56,18 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, channels: int = 1, image_size: int = 28, width: int = 64, batch_norm: bool = True,
                  spectral_norm: bool = False, num_classes: int = 0):
+        """`batch_norm` is ignored under `spectral_norm`: a spectrally normalised D has no batch norm."""
         super().__init__()
         s = _base_size(image_size)
         self.input_shape = (channels, image_size, image_size)
         self.num_classes = num_classes
         wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
-        norm = nn.BatchNorm2d(2 * width) if batch_norm and not spectral_norm else nn.Identity()
+        use_norm = batch_norm and not spectral_norm  # spectral norm replaces batch norm in D
+        norm = nn.BatchNorm2d(2 * width) if use_norm else nn.Identity()
         self.features = nn.Sequential(
             wrap(nn.Conv2d(channels, width, 4, 2, 1)),  # (B, w, 2s, 2s)
             nn.LeakyReLU(0.2, True),
-            wrap(nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not batch_norm)),  # (B, 2w, s, s)
+            wrap(nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not use_norm)),  # (B, 2w, s, s); BN has its own shift
             norm, nn.LeakyReLU(0.2, True),
             nn.Flatten(),  # (B, 2w*s*s)
         )

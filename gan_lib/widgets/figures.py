@@ -1,5 +1,7 @@
 """Drawing for the playgrounds: functions of a snapshot or of images that return a matplotlib
-Figure, with no ipywidgets and no pyplot (Agg canvases, safe on the training thread).
+Figure, with no ipywidgets and no pyplot (Agg canvases, safe on the training thread). What is
+drawn on one Axes (`draw_toy_field`, `image_grid`) lives in gan_lib.viz; this module builds the
+playgrounds' figures and frames on it.
 
 The widgets turn these figures into image bytes for an `ipywidgets.Image`: updating the
 data of a figure built once, blitting, and encoding the frame as JPEG is the fast path that
@@ -11,12 +13,11 @@ import io
 
 import torch
 
-from ..viz import image_grid
+from ..viz import arrow_vectors, draw_toy_field, image_grid
 from .snapshots import ToySnapshot
 
-ARROW_LENGTH = 0.1  # the longest arrow, as a fraction of the view's width
 MOVING_FIELD_ARTISTS = ("heatmap", "real", "fake", "arrows")  # in drawing order: the map under the points
-FAKE_COLOUR, REAL_COLOUR, ARROW_COLOUR = "tab:orange", "black", "tab:green"
+
 
 
 def new_figure(figsize: tuple[float, float], dpi: int = 72):
@@ -34,36 +35,6 @@ def figure_to_png(figure, compress_level: int = 1) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=figure.dpi, pil_kwargs={"compress_level": compress_level})
     return buffer.getvalue()
-
-
-def _arrow_vectors(snapshot: ToySnapshot) -> torch.Tensor:
-    """The arrows scaled so the longest is ARROW_LENGTH of the view: directions and relative sizes show."""
-    span = snapshot.limits[1] - snapshot.limits[0]
-    longest = snapshot.arrows.norm(dim=1).max().clamp_min(1e-12) if len(snapshot.arrows) else torch.tensor(1.0)
-    return snapshot.arrows / longest * (ARROW_LENGTH * span)
-
-
-def draw_toy_field(ax, snapshot: ToySnapshot, arrows: bool = True, point_size: float = 4.0) -> dict:
-    """D's map, real points, generated points and G's push arrows on `ax`; returns the artists."""
-    low, high = snapshot.limits
-    artists = {
-        "heatmap": ax.imshow(snapshot.heatmap.numpy(), extent=(low, high, low, high), origin="lower", cmap="RdBu",
-                             vmin=0.0, vmax=1.0, interpolation="bilinear", alpha=0.75),
-        "real": ax.scatter(*snapshot.real.T.numpy(), s=point_size * 0.6, c=REAL_COLOUR, alpha=0.45, linewidths=0,
-                           label="real"),
-        "fake": ax.scatter(*snapshot.fake.T.numpy(), s=point_size, c=FAKE_COLOUR, alpha=0.8, linewidths=0,
-                           label="generated"),
-    }
-    if arrows:
-        vectors = _arrow_vectors(snapshot)
-        artists["arrows"] = ax.quiver(*snapshot.arrow_origins.T.numpy(), *vectors.T.numpy(), angles="xy",
-                                      scale_units="xy", scale=1.0, color=ARROW_COLOUR, width=0.006)
-    ax.set_xlim(low, high)
-    ax.set_ylim(low, high)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return artists
 
 
 def _nice_ceiling(value: float, start: float = 100.0) -> float:
@@ -165,7 +136,7 @@ class ToyView:
             self._field["real"].set_offsets(snapshot.real.numpy())
             self._field["fake"].set_offsets(snapshot.fake.numpy())
             self._field["arrows"].set_offsets(snapshot.arrow_origins.numpy())
-            self._field["arrows"].set_UVC(*_arrow_vectors(snapshot).T.numpy())
+            self._field["arrows"].set_UVC(*arrow_vectors(snapshot).T.numpy())
 
     def render(self):
         """Draw the figure into its canvas (a blit when possible); returns the canvas."""

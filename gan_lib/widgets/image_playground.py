@@ -19,16 +19,15 @@ from ..losses import LOSSES
 from ..penalties import PENALTIES
 from .figures import explorer_figure, figure_to_png, sample_grid_figure
 from .latent import LatentExplorer, generate
-from .session import TrainingSession
+from .playground import Playground, rate_slider
 from .settings import IMAGE_DATASETS, ImageSettings, InvalidSettingsError, build_image_trainer
-from .toy_playground import _status_html
 
 LIVE_SETTINGS = ("lr_g", "lr_d", "steps")  # applied to the current model; the rest build a new one
 SAMPLE_SEED = 7  # fixed noise for the live grid, so frames show the same z improving
 CHUNK_STEPS = 2  # DCGAN steps are slower than the toy MLP's: check for a pause every 2
 
 
-class ImagePlayground:
+class ImagePlayground(Playground):
     """Controls, a bounded training run and a latent-space explorer for a DCGAN.
 
     Drive it from Python as the buttons do: `train_button.click()` (train / pause),
@@ -37,15 +36,17 @@ class ImagePlayground:
     and `explorer_image.value` (PNG bytes).
     """
 
+    live_settings, chunk_steps = LIVE_SETTINGS, CHUNK_STEPS
+
     def __init__(self, settings: ImageSettings | None = None, refresh_hz: float = 2.0, threads: int | None = None,
                  **overrides):
         import ipywidgets as widgets
 
+        super().__init__(threads)
         initial = (settings or ImageSettings()).replace(**overrides)
-        self.refresh_hz, self.threads = refresh_hz, threads
+        self.refresh_hz = refresh_hz
         style, layout = {"description_width": "120px"}, widgets.Layout(width="310px")
-        rate = lambda value, label: widgets.FloatLogSlider(  # noqa: E731
-            value=value, base=10, min=-5, max=-1, step=0.1, description=label, readout_format=".0e", style=style, layout=layout)
+        rate = lambda value, label: rate_slider(widgets, value, label, -5, -1, style, layout)  # noqa: E731
         self.controls = {
             "dataset": widgets.Dropdown(options=list(IMAGE_DATASETS), value=initial.dataset, description="dataset", style=style, layout=layout),
             "loss": widgets.Dropdown(options=LOSSES.names(), value=initial.loss, description="loss", style=style, layout=layout),
@@ -72,15 +73,12 @@ class ImagePlayground:
         }
         self.new_points_button = widgets.Button(description="New latent points", icon="random")
         self.explorer_image = widgets.Image(format="png")
-        self.session: TrainingSession | None = None
         self.latent: LatentExplorer | None = None
-        self.message, self.refresh_count, self._last_refresh, self._points_seed = "", 0, 0.0, 0
-        self.explorer_renders = 0
+        self.refresh_count, self._last_refresh, self._points_seed, self.explorer_renders = 0, 0.0, 0, 0
         self.train_button.on_click(lambda _: self.toggle_training())
         self.reset_button.on_click(lambda _: self.reset())
         self.new_points_button.on_click(lambda _: self.new_latent_points())
-        for name, control in self.controls.items():
-            control.observe(self._on_live_change if name in LIVE_SETTINGS else self._on_structure_change, "value")
+        self._connect_controls()
         for control in self.explorer.values():
             control.observe(lambda _: self.render_explorer(), "value")
         self.widget = self._layout(widgets)
@@ -96,23 +94,8 @@ class ImagePlayground:
                                  self.explorer_image])
         return widgets.VBox([widgets.HBox([column, training]), explorer])
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
     def settings(self) -> ImageSettings:
         return ImageSettings(**{name: control.value for name, control in self.controls.items()}, **self._fixed)
-
-    @property
-    def trainer(self):
-        return None if self.session is None else self.session.trainer
-
-    @property
-    def running(self) -> bool:
-        return self.session is not None and self.session.running
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message = text
-        self.status.value = _status_html(text, error)
 
     # --- actions ------------------------------------------------------------------------------
     def reset(self) -> bool:
@@ -121,18 +104,14 @@ class ImagePlayground:
         try:
             trainer = build_image_trainer(self.settings().validate())
         except (InvalidSettingsError, DatasetNotFoundError) as error:
-            self.session = None
-            self.train_button.disabled = True
-            self._say(f"Invalid settings: {error}", error=True)
-            return False
-        self.session = TrainingSession(trainer, CHUNK_STEPS, on_chunk=self._on_chunk, on_stop=self._on_stop,
-                                       threads=self.threads)
+            return self._refuse(error)
+        self._start_session(trainer)
         self.latent = LatentExplorer(trainer.latent_dim, self._points_seed)
         label = self.explorer["label"]
         label.options = [(name, i) for i, name in enumerate(self._class_names(trainer.config.dataset))] \
             if trainer.num_classes else [("-", 0)]
         label.disabled = not trainer.num_classes
-        self.train_button.disabled = False
+        self._disable_training(False)
         self._update_progress()
         self.refresh()
         self._say(f"new {trainer.config.dataset} model: press Train for {trainer.config.steps} steps")
@@ -144,12 +123,6 @@ class ImagePlayground:
 
         return list(FASHION_MNIST_CLASSES) if dataset == "fashion-mnist" else [str(d) for d in range(10)]
 
-    def toggle_training(self) -> None:
-        if self.running:
-            self.pause()
-        else:
-            self.start()
-
     def start(self) -> bool:
         if self.session is None:
             self._say(f"Cannot train: {self.message}", error=True)
@@ -158,15 +131,7 @@ class ImagePlayground:
         if remaining <= 0:
             self._say(f"the run of {self.trainer.config.steps} steps is done: raise 'steps' to continue, or Reset")
             return False
-        if self.session.start(remaining):
-            self.train_button.description, self.train_button.icon, self.train_button.button_style = "Pause", "pause", "warning"
-            self._say(f"training {remaining} steps")
-            return True
-        return False
-
-    def pause(self) -> None:
-        if self.running:
-            self.session.pause()
+        return self._start(remaining, f"training {remaining} steps")
 
     def new_latent_points(self) -> None:
         """Draw a new base point, directions and endpoints for the explorer."""
@@ -224,15 +189,15 @@ class ImagePlayground:
         self.progress.description = f"{trainer.step} steps"
 
     # --- callbacks ------------------------------------------------------------------------------
-    def _on_chunk(self, session: TrainingSession) -> None:  # worker thread
+    def _on_chunk(self, session) -> None:  # worker thread
         self._update_progress()
         if self.trainer.step >= self.trainer.config.steps:  # 'steps' was lowered during the run
             session.pause()
         if time.perf_counter() - self._last_refresh >= 1.0 / self.refresh_hz:
             self.refresh()
 
-    def _on_stop(self, session: TrainingSession, reason: str) -> None:  # worker thread
-        self.train_button.description, self.train_button.icon, self.train_button.button_style = "Train", "play", "success"
+    def _on_stop(self, session, reason: str) -> None:  # worker thread
+        self._show_training(False)
         self._update_progress()
         self.refresh()
         if reason in ("diverged", "error"):
@@ -240,22 +205,14 @@ class ImagePlayground:
         else:
             self._say(f"{reason} at step {self.trainer.step}" + ("" if reason == "paused" else ": explore the latent space below"))
 
-    def _on_live_change(self, change) -> None:
-        if self.session is None:
-            return
-        settings, trainer = self.settings(), self.trainer
+    def _settings_for_live_change(self) -> ImageSettings | None:
+        settings = self.settings()
         try:
-            settings.validate()
+            return settings.validate()
         except InvalidSettingsError as error:
             self._say(f"Invalid settings: {error}", error=True)
-            return
-        trainer.config.lr_g, trainer.config.lr_d, trainer.config.steps = settings.lr_g, settings.lr_d, settings.steps
-        for optimizer, rate in ((trainer.opt_g, settings.lr_g), (trainer.opt_d, settings.lr_d)):
-            for group in optimizer.param_groups:
-                group["lr"] = rate
-        self._update_progress()
-        self._say(f"{change['owner'].description} set to {change['new']:.3g}")
+            return None
 
-    def _on_structure_change(self, change) -> None:
-        if self.reset():
-            self._say(f"{change['owner'].description} changed: new model built; press Train")
+    def _apply_live_settings(self, settings: ImageSettings) -> None:
+        self.trainer.config.steps = settings.steps
+        self._update_progress()

@@ -10,7 +10,6 @@ stays responsive; the view is redrawn at most `refresh_hz` times per second.
 """
 from __future__ import annotations
 
-import html
 import time
 
 from ..data import TOY_DISTRIBUTIONS
@@ -18,7 +17,7 @@ from ..losses import LOSSES
 from ..optim import OPTIMIZERS
 from ..penalties import PENALTIES
 from .figures import ToyView
-from .session import TrainingSession
+from .playground import Playground, rate_slider
 from .settings import InvalidSettingsError, ToySettings, build_toy_trainer
 from .snapshots import CoverageLog, ToySnapshot, take_toy_snapshot
 
@@ -27,12 +26,7 @@ WEIGHT_CLIP = 0.01  # the weight-clipped WGAN's c (Arjovsky et al., 2017)
 CHUNK_STEPS = 5  # steps between checks for a pause or a redraw (one chunk takes ~30 ms on a CPU)
 
 
-def _status_html(text: str, error: bool = False) -> str:
-    colour = "#b00020" if error else "#333"
-    return f'<span style="color:{colour}">{html.escape(text)}</span>'
-
-
-class ToyPlayground:
+class ToyPlayground(Playground):
     """Controls, buttons and a live view of a GAN learning a 2D target.
 
     The Python API is what the buttons call, so tests and scripts drive it headless:
@@ -41,14 +35,17 @@ class ToyPlayground:
     `last_snapshot` and `image.value` (JPEG bytes).
     """
 
+    live_settings, chunk_steps = LIVE_SETTINGS, CHUNK_STEPS
+
     def __init__(self, settings: ToySettings | None = None, refresh_hz: float = 8.0, threads: int | None = 1,
                  **overrides):
         import ipywidgets as widgets
 
         if not refresh_hz > 0:
             raise ValueError(f"refresh_hz must be positive, got {refresh_hz!r}")
+        super().__init__(threads)
         initial = (settings or ToySettings()).replace(**overrides)
-        self.refresh_hz, self.threads = refresh_hz, threads
+        self.refresh_hz = refresh_hz
         self.controls = self._make_controls(widgets, initial)
         self.train_button = widgets.Button(description="Train", icon="play", button_style="success")
         self.step_button = widgets.Button(description="One step", icon="step-forward")
@@ -56,16 +53,13 @@ class ToyPlayground:
         self.status = widgets.HTML()
         self.image = widgets.Image(format="jpeg")
         self.view = ToyView(blit=True)
-        self.session: TrainingSession | None = None
         self.coverage = CoverageLog()
         self.last_snapshot: ToySnapshot | None = None
-        self.message, self.refresh_count, self.refresh_seconds = "", 0, 0.0
-        self._last_refresh = 0.0
+        self.refresh_count, self.refresh_seconds, self._last_refresh = 0, 0.0, 0.0
         self.train_button.on_click(lambda _: self.toggle_training())
         self.step_button.on_click(lambda _: self.one_step())
         self.reset_button.on_click(lambda _: self.reset())
-        for name, control in self.controls.items():
-            control.observe(self._on_live_change if name in LIVE_SETTINGS else self._on_structure_change, "value")
+        self._connect_controls()
         self.widget = self._layout(widgets)
         self.reset()
 
@@ -75,8 +69,7 @@ class ToyPlayground:
         style, layout = {"description_width": "120px"}, widgets.Layout(width="310px")
 
         def rate(value, label):
-            return widgets.FloatLogSlider(value=value, base=10, min=-5, max=0, step=0.1, description=label,
-                                          readout_format=".0e", style=style, layout=layout)
+            return rate_slider(widgets, value, label, -5, 0, style, layout)
 
         def slider(value, low, high, label, step=1):
             return widgets.IntSlider(value=value, min=low, max=high, step=step, description=label, style=style,
@@ -122,65 +115,35 @@ class ToyPlayground:
         buttons = widgets.HBox([self.train_button, self.step_button, self.reset_button])
         return widgets.HBox([column, widgets.VBox([buttons, self.status, self.image])])
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
     # --- state ------------------------------------------------------------------------------
-    @property
-    def trainer(self):
-        return None if self.session is None else self.session.trainer
-
-    @property
-    def running(self) -> bool:
-        return self.session is not None and self.session.running
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message = text
+    def _status_prefix(self) -> str:
         step = "" if self.trainer is None else f"step {self.trainer.step}"
         training = self.running and self.session.stop_reason is None
-        speed = f" · {self.session.steps_per_second:.0f} steps/s" if training else ""
-        self.status.value = _status_html(" · ".join(part for part in (step + speed, text) if part), error)
+        return step + (f" · {self.session.steps_per_second:.0f} steps/s" if training else "")
+
+    def _disable_training(self, disabled: bool) -> None:
+        self.train_button.disabled = self.step_button.disabled = disabled
 
     # --- actions (what the buttons and controls call) ---------------------------------------------
     def reset(self) -> bool:
         """Build a new model from the controls; refuse invalid settings with a message. True if built."""
         self.pause()
         try:
-            settings = self.settings().validate()
-            trainer = build_toy_trainer(settings)
+            trainer = build_toy_trainer(self.settings().validate())
         except InvalidSettingsError as error:
-            self.session = None
-            self.train_button.disabled = self.step_button.disabled = True
-            self._say(f"Invalid settings: {error}", error=True)
-            return False
-        self.session = TrainingSession(trainer, CHUNK_STEPS, on_chunk=self._on_chunk, on_stop=self._on_stop,
-                                       threads=self.threads)
+            return self._refuse(error)
+        self._start_session(trainer)
         self.coverage = CoverageLog()
-        self.train_button.disabled = self.step_button.disabled = False
+        self._disable_training(False)
         self.refresh()
         self._say("new model: press Train")
         return True
-
-    def toggle_training(self) -> None:
-        """The Train/Pause button."""
-        if self.running:
-            self.pause()
-        else:
-            self.start()
 
     def start(self) -> bool:
         if self.session is None:
             self._say(f"Cannot train: {self.message}", error=True)
             return False
-        started = self.session.start()
-        if started:
-            self.train_button.description, self.train_button.icon, self.train_button.button_style = "Pause", "pause", "warning"
-            self._say("training")
-        return started
-
-    def pause(self) -> None:
-        if self.running:
-            self.session.pause()
+        return self._start(None, "training")
 
     def one_step(self) -> bool:
         """One generator update (and its D steps), then redraw."""
@@ -208,13 +171,13 @@ class ToyPlayground:
         self.refresh_seconds += self._last_refresh - started
 
     # --- callbacks --------------------------------------------------------------------------
-    def _on_chunk(self, session: TrainingSession) -> None:  # worker thread
+    def _on_chunk(self, session) -> None:  # worker thread
         if time.perf_counter() - self._last_refresh >= 1.0 / self.refresh_hz:
             self.refresh()
             self._say("training")
 
-    def _on_stop(self, session: TrainingSession, reason: str) -> None:  # worker thread, once per run
-        self.train_button.description, self.train_button.icon, self.train_button.button_style = "Train", "play", "success"
+    def _on_stop(self, session, reason: str) -> None:  # worker thread, once per run
+        self._show_training(False)
         if reason == "diverged":
             self._after_divergence()
             return
@@ -229,16 +192,8 @@ class ToyPlayground:
         self.refresh()
         self._say(self.session.message, error=True)
 
-    def _on_live_change(self, change) -> None:
-        if self.session is None:
-            return
-        trainer, settings = self.trainer, self.settings()
-        trainer.config.lr_g, trainer.config.lr_d, trainer.config.n_critic = settings.lr_g, settings.lr_d, settings.d_steps
-        for optimizer, rate in ((trainer.opt_g, settings.lr_g), (trainer.opt_d, settings.lr_d)):
-            for group in optimizer.param_groups:
-                group["lr"] = rate
-        self._say(f"{change['owner'].description} set to {change['new']:.3g}")
+    def _settings_for_live_change(self) -> ToySettings:
+        return self.settings()
 
-    def _on_structure_change(self, change) -> None:
-        if self.reset():
-            self._say(f"{change['owner'].description} changed: new model built; press Train")
+    def _apply_live_settings(self, settings: ToySettings) -> None:
+        self.trainer.config.n_critic = settings.d_steps

@@ -1,4 +1,4 @@
-"""How fast the 2D playground trains and redraws, measured headless (for benchmarks/speed.py).
+"""How fast the 2D playground trains and redraws, measured headless (part of benchmarks/speed.py).
 
 `measure_playground_speed` runs the real `ToyPlayground` exactly as the Train button does
 (worker thread, chunks, redraws into the Image widget) for a few seconds and counts steps and
@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from .figures import ToyView, toy_figure
-from .settings import ToySettings
-from .snapshots import CoverageLog, take_toy_snapshot
+from gan_lib.widgets import CoverageLog, ToySettings, ToyView, take_toy_snapshot, toy_figure
 
 
 def measure_playground_speed(seconds: float = 5.0, warmup: float = 1.0, refresh_hz: float = 8.0,
@@ -25,7 +23,7 @@ def measure_playground_speed(seconds: float = 5.0, warmup: float = 1.0, refresh_
     shared with other jobs, roughly what a free core would give, redraws included), the raw
     counts and the settings used.
     """
-    from .toy_playground import ToyPlayground
+    from gan_lib.widgets import ToyPlayground
 
     if not seconds > 0 or warmup < 0:
         raise ValueError(f"seconds must be positive and warmup non-negative, got {seconds!r}, {warmup!r}")
@@ -75,8 +73,7 @@ def display_path_costs(frames: int = 10, settings: ToySettings | None = None) ->
     """
     from IPython.core.pylabtools import print_figure
 
-    from .figures import figure_to_png
-    from .settings import build_toy_trainer
+    from gan_lib.widgets import build_toy_trainer, figure_to_png
 
     trainer = build_toy_trainer(settings or ToySettings())
     trainer.train(20)

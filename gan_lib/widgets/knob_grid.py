@@ -12,12 +12,12 @@ import textwrap
 from dataclasses import fields
 from typing import Sequence
 
-from .figures import draw_toy_field
+from ..viz import draw_toy_field
 from .session import TrainingSession, torch_threads
 from .settings import InvalidSettingsError, ToySettings, build_toy_trainer
 from .snapshots import CoverageLog, take_toy_snapshot
 
-SWEEP_CHUNK = 50  # steps between divergence checkpoints: a diverged run keeps all but the last 50 steps
+GRID_CHUNK = 50  # steps between divergence checkpoints: a diverged run keeps all but the last 50 steps
 
 
 def _knob_values(knob: str, value) -> dict:
@@ -33,11 +33,11 @@ def _check_knob(knob: str, values: Sequence) -> None:
         raise ValueError(f"the values of {knob!r} must be a non-empty list, got {values!r}")
 
 
-def train_for_sweep(settings: ToySettings, steps: int):
+def train_cell(settings: ToySettings, steps: int):
     """Train one cell: returns (trainer, note), note being '' or why the run stopped early."""
     session = TrainingSession(build_toy_trainer(settings))
     while session.trainer.step < steps:
-        if not session.run_chunk(min(SWEEP_CHUNK, steps - session.trainer.step)):
+        if not session.run_chunk(min(GRID_CHUNK, steps - session.trainer.step)):
             return session.trainer, f"diverged after step {session.trainer.step}"
     return session.trainer, ""
 
@@ -92,7 +92,7 @@ def _draw_cell(ax, settings: ToySettings, steps: int) -> None:
         ax.set_xticks([])
         ax.set_yticks([])
         return
-    trainer, note = train_for_sweep(settings, steps)
+    trainer, note = train_cell(settings, steps)
     coverage = CoverageLog()
     snapshot = take_toy_snapshot(trainer, coverage)
     draw_toy_field(ax, snapshot, point_size=2.0)
