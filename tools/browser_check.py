@@ -243,6 +243,25 @@ def find_chromium(environ=os.environ, which=shutil.which) -> str:
                                f"or set {CHROMIUM_SETTING}=/path/to/chromium")
 
 
+def run_browser_check(name: str, screenshots: Path, check, shots: str) -> int:
+    """The frame of every browser check's main(): find Chromium (or say what to install), make the
+    screenshot folder, run `check(chromium) -> list of problems`, print each problem and a verdict
+    with the time taken and where the screenshots (`shots`) are; exit status 1 on any problem."""
+    try:
+        chromium = find_chromium()
+    except BrowserNotFoundError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    screenshots.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    problems = check(chromium)
+    for problem in problems:
+        print(f"  FAIL {problem}")
+    verdict = "passed" if not problems else f"FAILED ({len(problems)} problems)"
+    print(f"{name} {verdict} in {time.perf_counter() - started:.1f} s; screenshots {shots} in {screenshots}")
+    return 1 if problems else 0
+
+
 def run_checks(site: Path, screenshots: Path, pages: list[str], chromium: str) -> tuple[list[PageReport], list[str]]:
     from playwright.sync_api import sync_playwright  # imported here so --help works without it
 

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from browser_check import (CHROMIUM_ARGS, ROOT, VIEWPORT, BrowserNotFoundError, find_chromium, localhost_only, serve,
+from browser_check import (CHROMIUM_ARGS, ROOT, VIEWPORT, localhost_only, run_browser_check, serve,
                            toc_pages)
 from explorer_data import load_data_file, snapshot_index
 
@@ -286,33 +286,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="check tools/explorer_demo.html, over http and as a file (default without --site)")
     parser.add_argument("--screenshots", type=Path, default=ROOT / "_build" / "screenshots")
     args = parser.parse_args(argv)
-    try:
-        chromium = find_chromium()
-    except BrowserNotFoundError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
+    if args.site and not (args.site / "index.html").is_file():
+        print(f"ERROR: no built book at {args.site} (no index.html). Build it first: make book", file=sys.stderr)
         return 1
-    args.screenshots.mkdir(parents=True, exist_ok=True)
-    started, problems = time.perf_counter(), []
-    if args.site:
-        if not (args.site / "index.html").is_file():
-            print(f"ERROR: no built book at {args.site} (no index.html). Build it first: make book", file=sys.stderr)
-            return 1
-        pages = args.page or pages_with_explorers(args.site, args.toc)
-        if not pages:
-            problems.append(f"no page of {args.site} holds an explorer (<div class=\"gan-explorer\" ...>)")
-        targets = [(Path(page).name, f"{page}.html", args.site / "_static" / "explorer") for page in pages]
-        print(f"explorer check: {len(pages)} pages of {args.site} in {chromium} (headless, localhost only)")
-        problems += run(targets, args.screenshots, chromium, args.site.resolve())
-    if args.demo or not args.site:
-        print(f"explorer check: {DEMO.relative_to(ROOT)} over http and file:// in {chromium} (headless)")
-        targets = [("demo-http", DEMO.relative_to(ROOT).as_posix(), DEMO_DATA), ("demo-file", DEMO.as_uri(), DEMO_DATA)]
-        problems += run(targets, args.screenshots, chromium, ROOT)
-    for problem in problems:
-        print(f"  FAIL {problem}")
-    verdict = "passed" if not problems else f"FAILED ({len(problems)} problems)"
-    print(f"explorer check {verdict} in {time.perf_counter() - started:.1f} s; screenshots explorer-*.png in {args.screenshots}")
-    return 1 if problems else 0
 
+    def check(chromium: str) -> list[str]:
+        problems = []
+        if args.site:
+            pages = args.page or pages_with_explorers(args.site, args.toc)
+            if not pages:
+                problems.append(f"no page of {args.site} holds an explorer (<div class=\"gan-explorer\" ...>)")
+            targets = [(Path(page).name, f"{page}.html", args.site / "_static" / "explorer") for page in pages]
+            print(f"explorer check: {len(pages)} pages of {args.site} in {chromium} (headless, localhost only)")
+            problems += run(targets, args.screenshots, chromium, args.site.resolve())
+        if args.demo or not args.site:
+            print(f"explorer check: {DEMO.relative_to(ROOT)} over http and file:// in {chromium} (headless)")
+            targets = [("demo-http", DEMO.relative_to(ROOT).as_posix(), DEMO_DATA),
+                       ("demo-file", DEMO.as_uri(), DEMO_DATA)]
+            problems += run(targets, args.screenshots, chromium, ROOT)
+        return problems
+
+    return run_browser_check("explorer check", args.screenshots, check, "explorer-*.png")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import nbformat
 
-from browser_check import ROOT, BrowserNotFoundError, find_chromium
+from browser_check import ROOT, run_browser_check
 from live_check import (exercise_toy_playground, free_port, local_browser_page, log_tail,
                         start_server, stop_server, wait_for_server)
 
@@ -209,21 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebook", type=Path, default=ROOT / "notebooks" / "02_core_concepts.ipynb",
                         help="a chapter with a code cell starting with " + repr(PLAYGROUND_MARK))
     args = parser.parse_args(argv)
-    try:
-        chromium = find_chromium()
-    except BrowserNotFoundError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 1
-    args.screenshots.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    problems = check_lab(args.notebook.resolve(), args.screenshots, chromium)
-    for problem in problems:
-        print(f"  FAIL {problem}")
-    verdict = "passed" if not problems else "FAILED"
-    print(f"lab browser check {verdict} in {time.perf_counter() - started:.1f} s; "
-          f"screenshots lab-opened.png, lab-before.png and lab-after.png in {args.screenshots}")
-    return 1 if problems else 0
-
+    return run_browser_check("lab browser check", args.screenshots,
+                             lambda chromium: check_lab(args.notebook.resolve(), args.screenshots, chromium),
+                             "lab-opened.png, lab-before.png and lab-after.png")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -112,6 +112,14 @@ def local_browser_page(chromium: str, timeout_s: float = SERVER_TIMEOUT_S) -> It
 
 # ---------------------------------------------------------------- the playground
 
+# Every widget whose layout fixes its width in px (the playground's controls) and that is drawn narrower:
+# a flex row squeezed it, and its label or slider is cut off.
+SHRUNK_CONTROLS_JS = r"""scope => Array.from((scope && scope.querySelectorAll ? scope : document).querySelectorAll('.jupyter-widgets'))
+  .filter(el => /^[0-9.]+px$/.test(el.style.width))
+  .filter(el => el.getBoundingClientRect().width + 1 < parseFloat(el.style.width))
+  .map(el => `${(el.innerText || el.className).trim().split('\n')[0]}: ${el.getBoundingClientRect().width.toFixed(0)} px of ${el.style.width}`)"""
+
+
 def step_of(status: str) -> int:
     """The generator step in the playground's status line, e.g. 12 in 'step 12 · paused'."""
     match = re.search(r"step (\d+)", status)
@@ -150,6 +158,17 @@ class ToyPlaygroundView:
         self.scope.locator(".widget-html-content", has_text=f"{SLIDER_LABEL} set to").wait_for(state="visible")
         return before, readout.inner_text()
 
+    def kernel_value(self) -> float:
+        """The value the kernel reports in the status line after a slider move ('G learning rate set to 0.002')."""
+        match = re.search(rf"{re.escape(SLIDER_LABEL)} set to (\S+)", self.status.inner_text())
+        if not match:
+            raise AssertionError(f"no '{SLIDER_LABEL} set to' in the status line {self.status.inner_text()!r}")
+        return float(match.group(1))
+
+    def shrunk_controls(self) -> list[str]:
+        """Controls drawn narrower than the width their layout asks for (clipped labels or sliders)."""
+        return self.scope.evaluate(SHRUNK_CONTROLS_JS)
+
     def train_for(self, min_steps: int) -> None:
         """Press Train, wait until the step counter reaches `min_steps`, press Pause."""
         self.train.click()
@@ -184,6 +203,11 @@ def exercise_toy_playground(page, scope, screenshots: Path, prefix: str, min_ste
     print(f"  slider: {SLIDER_LABEL} {readout_before} -> {readout_after}; kernel: '{view.status.inner_text()}'")
     if readout_after == readout_before:
         problems.append(f"the {SLIDER_LABEL} slider did not move (readout stays {readout_before})")
+    if float(readout_after) != view.kernel_value():
+        problems.append(f"the {SLIDER_LABEL} slider shows {readout_after} while the kernel holds {view.kernel_value()}")
+    shrunk = view.shrunk_controls()
+    print(f"  layout at {page.viewport_size['width']} px: {len(shrunk)} controls drawn narrower than their width")
+    problems += [f"control clipped: {entry}" for entry in shrunk]
 
     view.train_for(min_steps)
     view.plot.scroll_into_view_if_needed()

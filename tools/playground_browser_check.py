@@ -25,12 +25,11 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbformat
 
-from browser_check import ROOT, BrowserNotFoundError, find_chromium
+from browser_check import ROOT, run_browser_check
 from live_check import (exercise_toy_playground, free_port, local_browser_page, log_tail, start_server, stop_server,
                         wait_for_server)
 from offline_assets import installed_folder
@@ -112,22 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screenshots", type=Path, default=ROOT / "_build" / "screenshots")
     args = parser.parse_args(argv)
-    try:
-        chromium = find_chromium()
-    except BrowserNotFoundError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 1
-    args.screenshots.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="playground-voila-") as folder:
-        problems = check_playground(Path(folder), args.screenshots, chromium)
-    for problem in problems:
-        print(f"  FAIL {problem}")
-    verdict = "passed" if not problems else "FAILED"
-    print(f"playground browser check {verdict} in {time.perf_counter() - started:.1f} s; "
-          f"screenshots playground-before.png and playground-after.png in {args.screenshots}")
-    return 1 if problems else 0
 
+    def check(chromium: str) -> list[str]:
+        with tempfile.TemporaryDirectory(prefix="playground-voila-") as folder:
+            return check_playground(Path(folder), args.screenshots, chromium)
+
+    return run_browser_check("playground browser check", args.screenshots, check,
+                             "playground-before.png and playground-after.png")
 
 if __name__ == "__main__":
     sys.exit(main())

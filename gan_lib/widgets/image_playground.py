@@ -19,7 +19,7 @@ from ..losses import LOSSES
 from ..penalties import PENALTIES
 from .figures import explorer_figure, figure_to_png, sample_grid_figure
 from .latent import LatentExplorer, generate
-from .playground import Playground, rate_slider
+from .playground import Playground, controls_beside, fitting_image, rate_slider
 from .settings import IMAGE_DATASETS, ImageSettings, InvalidSettingsError, build_image_trainer
 
 LIVE_SETTINGS = ("lr_g", "lr_d", "steps")  # applied to the current model; the rest build a new one
@@ -63,7 +63,7 @@ class ImagePlayground(Playground):
         self.reset_button = widgets.Button(description="Reset", icon="refresh")
         self.progress = widgets.IntProgress(value=0, min=0, max=initial.steps, description="0 steps")
         self.status = widgets.HTML()
-        self.samples = widgets.Image(format="png")
+        self.samples = fitting_image(widgets, "png")
         self.explorer = {
             "mode": widgets.ToggleButtons(options=["two directions", "interpolate"], value="two directions"),
             "a": widgets.FloatSlider(value=0.0, min=-3, max=3, step=0.25, description="along u"),
@@ -72,7 +72,7 @@ class ImagePlayground(Playground):
             "label": widgets.Dropdown(options=[("-", 0)], value=0, description="class", disabled=True),
         }
         self.new_points_button = widgets.Button(description="New latent points", icon="random")
-        self.explorer_image = widgets.Image(format="png")
+        self.explorer_image = fitting_image(widgets, "png")
         self.latent: LatentExplorer | None = None
         self.refresh_count, self._last_refresh, self._points_seed, self.explorer_renders = 0, 0.0, 0, 0
         self.train_button.on_click(lambda _: self.toggle_training())
@@ -92,7 +92,7 @@ class ImagePlayground(Playground):
         explorer = widgets.VBox([widgets.HTML("<b>Latent-space explorer</b>"), e["mode"],
                                  widgets.HBox([e["a"], e["b"]]), widgets.HBox([e["t"], e["label"], self.new_points_button]),
                                  self.explorer_image])
-        return widgets.VBox([widgets.HBox([column, training]), explorer])
+        return widgets.VBox([controls_beside(widgets, column, training), explorer])
 
     def settings(self) -> ImageSettings:
         return ImageSettings(**{name: control.value for name, control in self.controls.items()}, **self._fixed)

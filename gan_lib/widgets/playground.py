@@ -40,6 +40,19 @@ def rate_slider(widgets, value: float, label: str, low_exponent: int, high_expon
     return widgets.SelectionSlider(options=options, value=float(value), description=label, style=style, layout=layout)
 
 
+def controls_beside(widgets, controls, view):
+    """The controls column on the left, `view` (buttons, status, pictures) on its right. The column
+    never shrinks: where the notebook is narrower than both (JupyterLab with its side panel open
+    at 1280 px), the view wraps below the controls instead of clipping the sliders' labels."""
+    controls.layout = widgets.Layout(flex="0 0 auto")
+    return widgets.HBox([controls, view], layout=widgets.Layout(flex_flow="row wrap"))
+
+
+def fitting_image(widgets, image_format: str):
+    """An image widget that scales down to the width it is given (never wider than its container)."""
+    return widgets.Image(format=image_format, layout=widgets.Layout(max_width="100%", height="auto"))
+
+
 class Playground:
     """Shared state and actions. Subclasses set `live_settings` (controls applied to the running model)
     and `chunk_steps`, build `controls`, `train_button` and `status`, and implement `reset`,

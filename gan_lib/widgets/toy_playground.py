@@ -17,7 +17,7 @@ from ..losses import LOSSES
 from ..optim import OPTIMIZERS
 from ..penalties import PENALTIES
 from .figures import ToyView
-from .playground import Playground, rate_slider
+from .playground import Playground, controls_beside, fitting_image, rate_slider
 from .settings import InvalidSettingsError, ToySettings, build_toy_trainer
 from .snapshots import CoverageLog, ToySnapshot, take_toy_snapshot
 
@@ -51,7 +51,7 @@ class ToyPlayground(Playground):
         self.step_button = widgets.Button(description="One step", icon="step-forward")
         self.reset_button = widgets.Button(description="Reset", icon="refresh")
         self.status = widgets.HTML()
-        self.image = widgets.Image(format="jpeg")
+        self.image = fitting_image(widgets, "jpeg")
         self.view = ToyView(blit=True)
         self.coverage = CoverageLog()
         self.last_snapshot: ToySnapshot | None = None
@@ -113,7 +113,7 @@ class ToyPlayground(Playground):
             heading("Networks"), c["g_width"], c["g_depth"], c["d_width"], c["d_depth"], c["latent_dim"],
         ])
         buttons = widgets.HBox([self.train_button, self.step_button, self.reset_button])
-        return widgets.HBox([column, widgets.VBox([buttons, self.status, self.image])])
+        return controls_beside(widgets, column, widgets.VBox([buttons, self.status, self.image]))
 
     # --- state ------------------------------------------------------------------------------
     def _status_prefix(self) -> str:
