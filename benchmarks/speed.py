@@ -18,6 +18,8 @@ a, b, bare, ...), so a change in the machine's load hits both sides of a ratio a
   (the official architecture and hyperparameters); evaluation time is excluded from both clocks.
 - book: seconds to execute each notebook, and the total.
 - playground: training steps/s and plot refreshes/s of the 2D widget (gan_lib.widgets).
+- peak: the step's floating-point operations per second against the machine's float32 matrix-
+  multiply peak on the same threads (benchmarks/peak.py), for every loop above.
 - Where gan_lib has a mixed precision (bfloat16 on CUDA, or on a CPU with native bfloat16),
   throughput is also measured in it, against the same float32 loops.
 """
@@ -36,6 +38,7 @@ import gan_lib
 from gan_lib.models import build_models, default_model_config
 
 from .baseline_dcgan import OfficialStyleTrainer, official_dataloader, official_recipe
+from .peak import fraction_of_peak, matmul_peak, step_flops
 
 RESULTS = Path(__file__).parent / "results"
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
@@ -120,7 +123,8 @@ def measure_throughput(device: torch.device, batch_size: int = 128, rounds: int 
     torch.manual_seed(0)
     g_official, d_official = build_models("fashion-mnist", default_model_config("fashion-mnist"))
     official = OfficialStyleTrainer(g_official, d_official, official_dataloader(batch_size, workers), device)
-    contenders = {"gan_lib": trainer(False).train_step, "official_style": official.step, "bare_compute": bare(None)}
+    bare_float32 = bare(None)
+    contenders = {"gan_lib": trainer(False).train_step, "official_style": official.step, "bare_compute": bare_float32}
     low_precision = mixed_precision_dtype(device)
     if low_precision is not None:
         contenders["gan_lib_mixed_precision"] = trainer(True).train_step
@@ -153,12 +157,30 @@ def measure_throughput(device: torch.device, batch_size: int = 128, rounds: int 
         "rounds": rounds, "steps_per_round": steps, "batch_size": batch_size, "dataloader_workers": workers,
         "seconds_per_round": seconds,
     }
+    results["peak"] = measure_fraction_of_peak(device, bare_float32, best, steps, low_precision)
     if low_precision is not None:
         results["mixed_precision_speedup_over_official"] = ratio("official_style", "gan_lib_mixed_precision")
         results["mixed_precision_over_float32"] = ratio("gan_lib", "gan_lib_mixed_precision")
         results["mixed_precision_overhead_over_bare"] = ratio("gan_lib_mixed_precision",
                                                               "bare_compute_mixed_precision") - 1.0
     return results
+
+
+def measure_fraction_of_peak(device: torch.device, step, best_seconds: dict, steps: int,
+                             low_precision: torch.dtype | None) -> dict:
+    """The step's FLOPs (counted on `step`, the bare float32 step: every loop runs the same models) per
+    second of each loop's fastest round, against a large matrix multiply's rate in the same precision."""
+    flops = step_flops(step)
+    peaks = {"float32": matmul_peak(device, torch.float32)}
+    if low_precision is not None:
+        peaks[str(low_precision).removeprefix("torch.")] = matmul_peak(device, low_precision)
+    fractions = {}
+    for name, seconds in best_seconds.items():
+        precision = "float32" if "mixed_precision" not in name else str(low_precision).removeprefix("torch.")
+        fractions[name] = fraction_of_peak(flops, seconds / steps, peaks[precision])
+    return {"gflop_per_step": flops / 1e9, "matmul_peak_gflop_per_s": {k: v / 1e9 for k, v in peaks.items()},
+            "achieved_gflop_per_s": {name: flops / (seconds / steps) / 1e9 for name, seconds in best_seconds.items()},
+            "fraction_of_peak": fractions}
 
 
 # --- time to quality -----------------------------------------------------------------------
@@ -288,6 +310,15 @@ def to_markdown(results: dict) -> str:
                       f"(float32): **{t['mixed_precision_speedup_over_official']:.2f}x**; over gan_lib in float32: "
                       f"{t['mixed_precision_over_float32']:.2f}x; overhead over its bare compute: "
                       f"{100 * t['mixed_precision_overhead_over_bare']:.1f}%"]
+        if "peak" in t:
+            pk = t["peak"]
+            peaks = ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in pk["matmul_peak_gflop_per_s"].items())
+            lines += ["", f"Against the machine's limit: one step is {pk['gflop_per_step']:.1f} GFLOP (matrix multiplies "
+                      f"and convolutions, forward and backward, counted by FlopCounterMode); a 2048 x 2048 matrix "
+                      f"multiply on the same threads reaches {peaks}.", "",
+                      "| loop | GFLOP/s | fraction of peak |", "|---|---|---|"]
+            lines += [f"| {name} | {pk['achieved_gflop_per_s'][name]:.1f} | {100 * fraction:.0f}% |"
+                      for name, fraction in pk["fraction_of_peak"].items()]
         lines += [""]
     if "time_to_quality" in results:
         q = results["time_to_quality"]

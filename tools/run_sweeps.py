@@ -5,6 +5,11 @@
     python tools/run_sweeps.py knobs      # chapter 8: the "unstable training" remedies, tested
     python tools/run_sweeps.py images     # chapter 7: every loss / penalty on 8x8 digits, image metrics
     python tools/run_sweeps.py --quick    # a 20-step smoke version of each, written to /tmp
+    python tools/run_sweeps.py images --variants "NS + spectral norm"   # re-run some variants only
+
+`--variants` re-runs the named variants only (after a fix that changes them) and replaces their
+rows in the saved file, keeping every other row; `meta["reruns"]` records what was re-run, when
+and where.
 
 Each run is a `gan_lib.sweep.run_sweep` over a grid of `TrainConfig`s; the chapters print the
 saved tables with `gan_lib.sweep.summarize`. Results go to notebooks/results/<name>.json with the
@@ -26,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from gan_lib import TrainConfig, select_device  # noqa: E402
 from gan_lib.device import describe_machine  # noqa: E402
-from gan_lib.sweep import run_sweep, save_rows, variant  # noqa: E402
+from gan_lib.sweep import load_rows, run_sweep, save_rows, variant  # noqa: E402
 
 SEEDS = [0, 1, 2]
 EVAL_AT = [250, 500, 1000, 2000]  # one run measured at several budgets gives a learning curve
@@ -72,11 +77,27 @@ SWEEPS = {"losses": ("ch07_losses", loss_variants, ["ring", "grid"], {}, EVAL_AT
           "images": ("ch07_losses_digits", loss_variants, ["digits"], {"batch_size": 64}, [500, 1000])}
 
 
+def _rerun_plan(all_variants: list[dict], labels: list[str], path: Path) -> tuple[list[dict], list[dict], dict]:
+    """For `--variants`: the variants to run, the saved rows of every other variant, and the saved
+    meta with this re-run appended to meta["reruns"]."""
+    known = [v["label"] for v in all_variants]
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        raise SystemExit(f"unknown variant {', '.join(map(repr, unknown))}; this sweep has: {', '.join(known)}")
+    rows, meta = load_rows(path)
+    kept = [row for row in rows if row["variant"] not in labels]
+    meta.setdefault("reruns", []).append({
+        "variants": labels, "date": time.strftime("%Y-%m-%d"), "device": str(select_device("auto")),
+        "torch": torch.__version__, "machine": describe_machine(), "complete": False})
+    return [v for v in all_variants if v["label"] in labels], kept, meta
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sweeps", nargs="*", help=f"which sweeps: {', '.join(SWEEPS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="20 steps, one seed, results in /tmp")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--variants", nargs="+", metavar="LABEL", help="re-run only these variants and replace their rows")
     args = parser.parse_args(argv)
     unknown = [name for name in args.sweeps if name not in SWEEPS]
     if unknown:
@@ -90,23 +111,31 @@ def main(argv=None) -> int:
             steps, seeds, eval_at = 20, [0], [10, 20]
         base = TrainConfig(steps=steps, progress=False, log_every=50, **overrides)
         grid = {"dataset": datasets, "variant": variants()}
-        meta = {"script": f"python tools/run_sweeps.py {name}", "steps": steps, "eval_at": eval_at, "seeds": seeds,
-                "base_config": base.to_dict(), "grid": grid, "device": str(select_device("auto")),
-                "torch": torch.__version__, "machine": describe_machine(), "complete": False}
-        rows: list[dict] = []
+        path = out / f"{filename}.json"
+        if args.variants:
+            grid["variant"], rows, meta = _rerun_plan(grid["variant"], args.variants, path)
+        else:
+            rows = []
+            meta = {"script": f"python tools/run_sweeps.py {name}", "steps": steps, "eval_at": eval_at, "seeds": seeds,
+                    "base_config": base.to_dict(), "grid": grid, "device": str(select_device("auto")),
+                    "torch": torch.__version__, "machine": describe_machine(), "complete": False}
         start = time.perf_counter()
 
         def save_as_we_go(row):
             rows.append(row)
-            save_rows(rows, out / f"{filename}.json", meta)  # partial results survive an interrupted sweep
+            save_rows(rows, path, meta)  # partial results survive an interrupted sweep
             scores = {k: round(v, 3) for k, v in row.items() if isinstance(v, float) and k != "seconds"}
             print(f"{row['dataset']:6s} {row['variant']:24s} seed {row['seed']} step {row['steps']:5d}: {scores} "
                   f"{row['seconds']:.0f} s", flush=True)
 
         for seed in seeds:  # seed by seed: an interrupted sweep still covers every variant
             run_sweep(base, grid, [seed], on_row=save_as_we_go, eval_at=eval_at)
-        meta.update(complete=True, total_seconds=round(time.perf_counter() - start, 1))
-        print(f"wrote {save_rows(rows, out / f'{filename}.json', meta)}")
+        seconds = round(time.perf_counter() - start, 1)
+        if args.variants:
+            meta["reruns"][-1].update(complete=True, seconds=seconds)
+        else:
+            meta.update(complete=True, total_seconds=seconds)
+        print(f"wrote {save_rows(rows, path, meta)}")
     return 0
 
 
