@@ -28,7 +28,8 @@ def step_flops(step: Callable[[], object]) -> int:
     return int(counter.get_total_flops())
 
 
-def _sync(device: torch.device) -> None:
+def sync(device: torch.device) -> None:
+    """Wait for the device's queued work (CUDA runs asynchronously; the CPU needs nothing)."""
     if device.type == "cuda":
         torch.cuda.synchronize()
 
@@ -42,10 +43,10 @@ def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32, size: 
     a @ b  # warm-up: kernel choice, allocation
     best = float("inf")
     for _ in range(repeats):
-        _sync(device)
+        sync(device)
         start = time.perf_counter()
         a @ b
-        _sync(device)
+        sync(device)
         best = min(best, time.perf_counter() - start)
     return 2 * size ** 3 / best
 

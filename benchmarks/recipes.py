@@ -1,6 +1,7 @@
 """Recipe search: which Fashion-MNIST settings learn fastest per second of this machine.
 
     python -m benchmarks.recipes [--quick]
+    python -m benchmarks.recipes --by-steps [--seeds 0 1] [--only NAME ...]   # the step-budget search
 
 Every candidate trains gan_lib's DCGAN for the same wall-clock budget, one after the other,
 with the Frechet distance of 2,000 samples (the EMA generator where the candidate keeps one)
@@ -8,10 +9,19 @@ measured at fixed times off the clock, as in the speed benchmark's race. The can
 one thing at a time from the DCGAN paper's settings: batch size, learning rate, width. The
 winner is `gan_lib.recipe("fashion-mnist")`, the recipe chapter 4 trains and the speed
 benchmark races. Writes benchmarks/results/recipes.json and recipes.md (--quick: recipes-quick.*).
+
+`--by-steps` asks the question a chapter asks: which changes to the recipe reach the lowest FD in
+a fixed number of generator steps (1,500, 2,250 and 3,000), over several seeds? A chapter runs a
+fixed number of steps, not seconds, so that every machine trains the same model; each row also
+records its training seconds, since a change that makes a step dearer (a larger batch, a
+penalty's extra backward pass) spends more of the chapter's time budget. Writes
+recipes-steps.json and recipes-steps.md.
 """
 from __future__ import annotations
 
 import argparse
+import statistics
+import time
 
 import torch
 
@@ -19,6 +29,7 @@ import gan_lib
 from gan_lib.device import describe_machine
 from gan_lib.sweep import variant
 
+from .peak import sync
 from .speed import FrechetProbe, race, write_results
 
 
@@ -35,6 +46,80 @@ def candidates() -> list[dict]:
         variant("width 32, batch 32, lr 5e-4, EMA 0.99: gan_lib's recipe", **{
             k: v for k, v in gan_lib.RECIPES.get("fashion-mnist")().items() if k != "dataset"}),
     ]
+
+
+def step_candidates() -> list[dict]:
+    """Changes to `gan_lib.recipe("fashion-mnist")`, one at a time (and the pairs worth trying)."""
+    return [
+        variant("the recipe (batch 32, lr 5e-4, EMA 0.99)"),
+        variant("EMA decay 0.999", ema_decay=0.999),
+        variant("batch 64", batch_size=64),
+        variant("lr 1e-3", lr_g=1e-3, lr_d=1e-3),
+        variant("hinge loss", loss="hinge"),
+        variant("R1, gamma 0.1", penalty="r1", penalty_weight=0.1),
+        variant("D lr 1e-3 (TTUR)", lr_d=1e-3),
+        variant("Adam betas (0, 0.99)", betas=(0.0, 0.99)),
+        variant("least-squares loss", loss="least-squares"),
+    ]
+
+
+def run_by_steps(seeds=(0, 1), eval_at=(1500, 2250, 3000), only: list[str] | None = None, quick: bool = False) -> dict:
+    """Train each step candidate for max(eval_at) steps per seed; FD of the sampling generator
+    (the EMA copy) at each of `eval_at`, off the clock."""
+    device = gan_lib.select_device("auto")
+    if quick:
+        seeds, eval_at = seeds[:1], (10, 20)
+    probe = FrechetProbe(device, n=500 if quick else 2000)
+    chosen = [c for c in step_candidates() if not only or c["label"] in only][: 2 if quick else None]
+    rows = []
+    for candidate in chosen:
+        overrides = {k: v for k, v in candidate.items() if k != "label"}
+        for seed in seeds:
+            config = gan_lib.recipe("fashion-mnist", steps=max(eval_at), progress=False, device=str(device), seed=seed,
+                                    **overrides)
+            trainer = gan_lib.Trainer.from_config(config)
+            curve, seconds = [], 0.0
+            for target in eval_at:
+                seconds += _train_until(trainer, target, device)
+                curve.append((target, round(probe(trainer.sampling_generator), 3)))
+            rows.append({"label": candidate["label"], "overrides": overrides, "seed": seed, "curve": curve,
+                         "train_seconds": round(seconds, 1)})
+            print(f"[recipes --by-steps] {candidate['label']} seed {seed}: FD {curve}, {seconds:.0f} s", flush=True)
+    results = {"machine": describe_machine(), "torch": torch.__version__, "device": str(device),
+               "threads": torch.get_num_threads(), "eval_at": list(eval_at), "seeds": list(seeds),
+               "samples": probe.n, "quick": quick, "rows": rows}
+    return write_results("recipes-steps", results, steps_markdown(results), quick)
+
+
+def _train_until(trainer, step: int, device: torch.device) -> float:
+    """Seconds of training from trainer.step up to `step`."""
+    sync(device)
+    start = time.perf_counter()
+    while trainer.step < step:
+        trainer.train_step()
+    sync(device)
+    return time.perf_counter() - start
+
+
+def steps_markdown(results: dict) -> str:
+    eval_at = results["eval_at"]
+    lines = [f"# Recipe search by steps ({results['machine']})", "",
+             f"torch {results['torch']}, device {results['device']}, {results['threads']} threads. Each change to "
+             f"`gan_lib.recipe(\"fashion-mnist\")` trains for {max(eval_at):,} generator steps with seeds "
+             f"{', '.join(map(str, results['seeds']))}; Frechet distance of {results['samples']} samples of the "
+             "sampling generator (the EMA copy) to the test set on the book's classifier, mean [min, max] over "
+             "seeds, and the training seconds (on a shared machine, read them as rough).", "",
+             "| change | " + " | ".join(f"FD at {s:,} steps" for s in eval_at) + " | seconds |",
+             "|---|" + "---|" * (len(eval_at) + 1)]
+    for label in dict.fromkeys(row["label"] for row in results["rows"]):
+        runs = [row for row in results["rows"] if row["label"] == label]
+        cells = []
+        for index in range(len(eval_at)):
+            values = [row["curve"][index][1] for row in runs]
+            cells.append(f"{statistics.mean(values):.1f} [{min(values):.1f}, {max(values):.1f}]")
+        seconds = statistics.mean(row["train_seconds"] for row in runs)
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {seconds:.0f} |")
+    return "\n".join(lines) + "\n"
 
 
 def run(quick: bool = False, budget_s: float | None = None, eval_every_s: float | None = None) -> dict:
@@ -76,8 +161,14 @@ def to_markdown(results: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="two candidates, 10 s each: a smoke run")
+    parser.add_argument("--by-steps", action="store_true", help="the step-budget search (recipes-steps.*)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="with --by-steps: seeds per candidate")
+    parser.add_argument("--only", nargs="+", metavar="LABEL", help="with --by-steps: these candidates only")
     args = parser.parse_args(argv)
-    run(args.quick)
+    if args.by_steps:
+        run_by_steps(tuple(args.seeds), only=args.only, quick=args.quick)
+    else:
+        run(args.quick)
 
 
 if __name__ == "__main__":

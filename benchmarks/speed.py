@@ -38,24 +38,19 @@ import gan_lib
 from gan_lib.models import build_models, default_model_config
 
 from .baseline_dcgan import OfficialStyleTrainer, official_dataloader, official_recipe
-from .peak import fraction_of_peak, matmul_peak, step_flops
+from .peak import fraction_of_peak, matmul_peak, step_flops, sync
 
 RESULTS = Path(__file__).parent / "results"
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def _timed(step, n: int, device: torch.device) -> float:
     """Seconds for `n` calls of `step`, synchronised with the device at both ends."""
-    _sync(device)
+    sync(device)
     start = time.perf_counter()
     for _ in range(n):
         step()
-    _sync(device)
+    sync(device)
     return time.perf_counter() - start
 
 
@@ -223,11 +218,11 @@ def race(step, generator, probe: FrechetProbe, threshold: float | None, budget_s
     """Train with `step` until the FD falls to `threshold` (or the budget runs out); FD checks off the clock."""
     clock, curve, next_eval = 0.0, [], eval_every_s
     while clock < budget_s:
-        _sync(device)
+        sync(device)
         start = time.perf_counter()
         while time.perf_counter() - start < next_eval - clock:
             step()
-        _sync(device)
+        sync(device)
         clock += time.perf_counter() - start
         next_eval = clock + eval_every_s
         fd = probe(generator)

@@ -43,3 +43,15 @@ def test_fashion_mnist_recipe_learns_within_600_steps():
     after = evaluate_image_generator(trainer, 1000, classifier=classifier)["fd"]
     assert after < before / 3, (before, after)
     assert after < 45, after
+
+
+def test_step_search_table_gives_mean_min_and_max_over_seeds():
+    from benchmarks.recipes import steps_markdown
+
+    rows = [{"label": "a", "seed": 0, "curve": [(10, 4.0), (20, 2.0)], "train_seconds": 3.0},
+            {"label": "a", "seed": 1, "curve": [(10, 6.0), (20, 3.0)], "train_seconds": 5.0},
+            {"label": "b", "seed": 0, "curve": [(10, 9.0), (20, 8.0)], "train_seconds": 1.0}]
+    table = steps_markdown({"machine": "m", "torch": "t", "device": "cpu", "threads": 1, "eval_at": [10, 20],
+                            "seeds": [0, 1], "samples": 500, "rows": rows})
+    assert "| a | 5.0 [4.0, 6.0] | 2.5 [2.0, 3.0] | 4 |" in table
+    assert "| b | 9.0 [9.0, 9.0] | 8.0 [8.0, 8.0] | 1 |" in table
