@@ -15,7 +15,8 @@ expect the L1 network to score at least as well on it, and look at the images to
 
 Corruptions are registered by name in `CORRUPTIONS`: "noise" (denoising), "mask" (inpainting) and
 "downsample" (super-resolution, eq. 5.9: the image is average-pooled by `factor` and enlarged back by
-bicubic interpolation, so G sees an input of the output's size, as in SRCNN and SRGAN's comparisons).
+bicubic interpolation, so G sees an input of the output's size, as in SRCNN (Dong et al., 2014); SRGAN
+enlarges inside the network instead).
 Every corruption takes the same keyword arguments and ignores those it does not use.
 """
 from __future__ import annotations
