@@ -12,6 +12,12 @@ the adversarial term penalises outputs that do not look like real patches.
 
 Quality is measured by PSNR (eq. 5.8), which rewards exactly the per-pixel average:
 expect the L1 network to score at least as well on it, and look at the images too.
+
+Corruptions are registered by name in `CORRUPTIONS`: "noise" (denoising), "mask" (inpainting) and
+"downsample" (super-resolution, eq. 5.9: the image is average-pooled by `factor` and enlarged back by
+bicubic interpolation, so G sees an input of the output's size, as in SRCNN (Dong et al., 2014); SRGAN
+enlarges inside the network instead).
+Every corruption takes the same keyword arguments and ignores those it does not use.
 """
 from __future__ import annotations
 
@@ -36,14 +42,16 @@ CORRUPTIONS: Registry[Callable] = Registry("corruption")
 
 
 @CORRUPTIONS.register("noise")
-def add_gaussian_noise(images: Tensor, rng: torch.Generator, noise_std: float = 0.5, hole_size: int = 0) -> Tensor:
+def add_gaussian_noise(images: Tensor, rng: torch.Generator, noise_std: float = 0.5, hole_size: int = 0,
+                       factor: int = 2) -> Tensor:
     """Denoising task: x + N(0, noise_std^2) per pixel, clipped to [-1, 1]."""
     noise = torch.randn(images.shape, generator=rng, device=rng.device).to(images.device)
     return (images + noise_std * noise).clamp(-1, 1)
 
 
 @CORRUPTIONS.register("mask")
-def mask_random_square(images: Tensor, rng: torch.Generator, noise_std: float = 0.0, hole_size: int = 12) -> Tensor:
+def mask_random_square(images: Tensor, rng: torch.Generator, noise_std: float = 0.0, hole_size: int = 12,
+                       factor: int = 2) -> Tensor:
     """Inpainting task: one hole_size x hole_size square per image, at a random position, set to 0 (grey)."""
     n, _, height, width = images.shape
     if not 0 < hole_size <= min(height, width):
@@ -55,6 +63,33 @@ def mask_random_square(images: Tensor, rng: torch.Generator, noise_std: float = 
     inside = ((rows >= tops[:, None, None]) & (rows < tops[:, None, None] + hole_size)
               & (cols >= lefts[:, None, None]) & (cols < lefts[:, None, None] + hole_size))  # (N, H, W)
     return images.masked_fill(inside[:, None], 0.0)
+
+
+def shrink(images: Tensor, factor: int = 2) -> Tensor:
+    """The low-resolution image: the mean of every factor x factor block, (N, C, H, W) -> (N, C, H/f, W/f)."""
+    if images.ndim != 4:
+        raise ValueError(f"expected images (N, C, H, W), got shape {tuple(images.shape)}")
+    if not isinstance(factor, int) or isinstance(factor, bool) or factor < 1:
+        raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    if images.shape[-2] % factor or images.shape[-1] % factor:
+        raise ValueError(f"image size {tuple(images.shape[-2:])} is not divisible by factor {factor}")
+    return F.avg_pool2d(images, factor)
+
+
+def enlarge_bicubic(images: Tensor, factor: int = 2) -> Tensor:
+    """Bicubic interpolation to factor times the size, (N, C, h, w) -> (N, C, f h, f w), clipped to [-1, 1]
+    (the cubic kernel overshoots next to sharp edges). Constant images stay exactly constant."""
+    if images.ndim != 4:
+        raise ValueError(f"expected images (N, C, H, W), got shape {tuple(images.shape)}")
+    return F.interpolate(images, scale_factor=factor, mode="bicubic", align_corners=False).clamp(-1, 1)
+
+
+@CORRUPTIONS.register("downsample")
+def downsample(images: Tensor, rng: torch.Generator, noise_std: float = 0.0, hole_size: int = 0,
+               factor: int = 2) -> Tensor:
+    """Super-resolution task (eq. 5.9): average-pool by `factor`, then bicubic back to the original size.
+    Deterministic (`rng` unused): the detail lost is the same at every step."""
+    return enlarge_bicubic(shrink(images, factor), factor)
 
 
 def psnr(estimate: Tensor, target: Tensor, data_range: float = 2.0) -> Tensor:
@@ -86,9 +121,10 @@ def pix2pix_generator_loss(fake_patch_logits: Tensor, restored: Tensor, target: 
 class ImageToImageConfig:
     """One restoration run; defaults fit 28x28 Fashion-MNIST on a CPU in seconds."""
 
-    corruption: str = "mask"  # "mask" (inpainting) or "noise" (denoising)
+    corruption: str = "mask"  # "mask" (inpainting), "noise" (denoising) or "downsample" (super-resolution)
     hole_size: int = 12  # side of the missing square, in pixels ("mask")
     noise_std: float = 0.5  # standard deviation of the added noise, images in [-1, 1] ("noise")
+    factor: int = 2  # the image is shrunk factor times in each direction ("downsample"; 28 -> 14 for 2)
     adversarial: bool = True  # False: train G on L1 alone (the baseline)
     loss: str = "non-saturating"  # GAN loss by name (gan_lib.LOSSES), applied per patch
     l1_weight: float = 100.0  # lambda in eq. (5.7); pix2pix's value
@@ -106,7 +142,7 @@ class ImageToImageConfig:
     def __post_init__(self):
         CORRUPTIONS.get(self.corruption)
         get_loss(self.loss)
-        for name in ("steps", "batch_size", "width", "depth", "hole_size"):
+        for name in ("steps", "batch_size", "width", "depth", "hole_size", "factor"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -117,7 +153,8 @@ class ImageToImageConfig:
 
     def corrupt(self, images: Tensor, rng: torch.Generator) -> Tensor:
         """This config's corruption applied to `images` (N, C, H, W), random draws from `rng`."""
-        return CORRUPTIONS.get(self.corruption)(images, rng, noise_std=self.noise_std, hole_size=self.hole_size)
+        return CORRUPTIONS.get(self.corruption)(images, rng, noise_std=self.noise_std, hole_size=self.hole_size,
+                                                factor=self.factor)
 
 
 @dataclass

@@ -5,8 +5,8 @@ import torch
 
 from gan_lib.data import load_digits
 from gan_lib.image_to_image import (CORRUPTIONS, ImageToImageConfig, add_gaussian_noise, corrupt_fixed,
-                                    mask_random_square, mean_psnr, pix2pix_generator_loss, psnr,
-                                    train_image_to_image)
+                                    downsample, enlarge_bicubic, mask_random_square, mean_psnr,
+                                    pix2pix_generator_loss, psnr, shrink, train_image_to_image)
 from gan_lib.losses import get_loss
 from gan_lib.models.pix2pix import PatchDiscriminator, UNetGenerator
 
@@ -41,7 +41,47 @@ def test_noise_has_the_requested_standard_deviation_and_stays_in_range():
     noisy = add_gaussian_noise(clean, rng(0), noise_std=0.1)
     assert (noisy - clean).std().item() == pytest.approx(0.1, rel=0.03)
     assert add_gaussian_noise(clean + 0.9, rng(0), noise_std=2.0).abs().max() <= 1.0
-    assert CORRUPTIONS.names() == ["mask", "noise"]
+    assert CORRUPTIONS.names() == ["downsample", "mask", "noise"]
+
+
+def test_shrink_averages_blocks():
+    images = torch.arange(16.0).reshape(1, 1, 4, 4)  # rows 0-3, 4-7, 8-11, 12-15
+    assert shrink(images, 2).flatten().tolist() == [2.5, 4.5, 10.5, 12.5]  # e.g. (0 + 1 + 4 + 5) / 4
+    assert shrink(images, 4).flatten().tolist() == [7.5]
+    with pytest.raises(ValueError, match="not divisible by factor 3"):
+        shrink(images, 3)
+    with pytest.raises(ValueError, match="factor must be a positive integer"):
+        shrink(images, 0)
+
+
+def test_downsample_keeps_the_shape_and_constant_images():
+    constant = torch.full((3, 1, 28, 28), 0.3)
+    low = downsample(constant, rng(0))
+    assert low.shape == (3, 1, 28, 28)
+    assert torch.allclose(low, constant, atol=1e-6)  # nothing to lose: the blocks are all alike
+    assert ImageToImageConfig(corruption="downsample", factor=4).corrupt(constant, rng(0)).shape == (3, 1, 28, 28)
+    images = torch.rand(2, 1, 28, 28, generator=rng(0)) * 2 - 1
+    assert torch.equal(downsample(images, rng(0)), downsample(images, rng(1)))  # deterministic
+    assert downsample(images, rng(0)).abs().max() <= 1  # bicubic overshoot is clipped
+    assert not torch.allclose(downsample(images, rng(0)), images, atol=0.1)  # random detail is lost
+    with pytest.raises(ValueError, match="factor must be a positive integer"):
+        ImageToImageConfig(corruption="downsample", factor=0)
+
+
+def test_bicubic_of_a_downsampled_ramp_misses_by_three_64ths_of_a_step():
+    # pixel i of a row holds 0.05 i - 0.7; a 2x2 block mean is the ramp at the block's centre, so the
+    # 14x14 image is a ramp rising 0.1 per pixel. PyTorch's bicubic kernel (Keys, a = -0.75) sums to 1
+    # but does not reproduce straight lines: at offsets -+1/4 of a low-res pixel its weights
+    # (-0.0352, 0.2617, 0.8789, -0.1055 by hand) put the estimate -+3/64 of a step off the line.
+    ramp = (0.05 * torch.arange(28.0) - 0.7).expand(1, 1, 28, 28)
+    low = shrink(ramp, 2)  # (1, 1, 14, 14)
+    assert torch.allclose(low[0, 0, 0, :3], torch.tensor([-0.675, -0.575, -0.475]))
+    back = enlarge_bicubic(low, 2)
+    assert back.shape == (1, 1, 28, 28)
+    error = (back - ramp)[..., 4:-4]  # away from the border, where the edge pixels are repeated
+    assert torch.allclose(error[..., 0::2], torch.full_like(error[..., 0::2], -0.1 * 3 / 64), atol=1e-6)
+    assert torch.allclose(error[..., 1::2], torch.full_like(error[..., 1::2], 0.1 * 3 / 64), atol=1e-6)
+    assert mean_psnr(downsample(ramp, rng(0)), ramp) > 40  # a smooth image loses almost nothing
 
 
 def test_pix2pix_generator_loss_components():
@@ -112,7 +152,7 @@ def test_pix2pix_training_is_seeded_and_uses_both_losses():
 
 
 def test_config_errors_name_the_problem():
-    with pytest.raises(ValueError, match="unknown corruption 'blur'; choose one of: mask, noise"):
+    with pytest.raises(ValueError, match="unknown corruption 'blur'; choose one of: downsample, mask, noise"):
         ImageToImageConfig(corruption="blur")
     with pytest.raises(ValueError, match="l1_weight must be > 0"):
         ImageToImageConfig(adversarial=False, l1_weight=0.0)
