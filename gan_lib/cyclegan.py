@@ -31,6 +31,7 @@ from .losses import GANLoss, get_loss
 from .models.checks import check_input
 from .models.init import dcgan_init
 from .models.pix2pix import UNetGenerator
+from .validation import require_positive_ints
 
 Tensor = torch.Tensor
 
@@ -93,10 +94,7 @@ class CycleGANConfig:
 
     def __post_init__(self):
         get_loss(self.loss)
-        for name in ("steps", "batch_size", "width", "depth"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        require_positive_ints(self, ("steps", "batch_size", "width", "depth"))
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if self.cycle_weight < 0:

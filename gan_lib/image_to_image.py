@@ -27,7 +27,6 @@ from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from .data import ImageBatches
 from .device import autocast, autocast_dtype, select_device
@@ -35,6 +34,7 @@ from .losses import GANLoss, get_loss
 from .models.init import dcgan_init
 from .models.pix2pix import PatchDiscriminator, UNetGenerator
 from .registry import Registry
+from .validation import require_positive_ints
 
 Tensor = torch.Tensor
 
@@ -142,10 +142,7 @@ class ImageToImageConfig:
     def __post_init__(self):
         CORRUPTIONS.get(self.corruption)
         get_loss(self.loss)
-        for name in ("steps", "batch_size", "width", "depth", "hole_size", "factor"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        require_positive_ints(self, ("steps", "batch_size", "width", "depth", "hole_size", "factor"))
         if not self.lr > 0 or self.l1_weight < 0 or self.noise_std < 0:
             raise ValueError("lr must be positive, l1_weight and noise_std non-negative")
         if not self.adversarial and self.l1_weight == 0:

@@ -33,6 +33,7 @@ from .device import autocast, autocast_dtype, select_device
 from .losses import bce_discriminator_loss
 from .models import DCGANGenerator, dcgan_init
 from .models.conv_classifier import ConvClassifier
+from .validation import require_positive_ints
 
 Tensor = torch.Tensor
 StepCallback = Callable[[int, nn.Module], None]  # (step, classifier) -> None
@@ -93,10 +94,7 @@ class SemiSupervisedConfig:
     mixed_precision: bool | str = "auto"  # bfloat16 autocast on CUDA
 
     def __post_init__(self):
-        for name in ("steps", "batch_size", "width", "hidden", "latent_dim"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        require_positive_ints(self, ("steps", "batch_size", "width", "hidden", "latent_dim"))
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
         if self.unsupervised_weight < 0:

@@ -21,6 +21,7 @@ from .losses import get_loss
 from .models import ModelConfig, build_models
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
+from .validation import require_positive_ints
 
 
 @dataclass
@@ -55,10 +56,7 @@ class TrainConfig:
     download: bool = False  # allow torchvision to download Fashion-MNIST into data_root
 
     def __post_init__(self):
-        for name in ("steps", "batch_size", "n_critic", "log_every", "depth"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        require_positive_ints(self, ("steps", "batch_size", "n_critic", "log_every", "depth"))
         for name in ("lr_g", "lr_d"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
                 raise ValueError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")

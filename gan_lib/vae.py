@@ -25,6 +25,7 @@ from torch import nn
 from .data import is_toy, make_batches
 from .device import select_device
 from .models import default_model_config
+from .validation import require_positive_ints
 
 
 @dataclass
@@ -45,10 +46,7 @@ class VAEConfig:
     data_root: str | None = None  # where to look for Fashion-MNIST
 
     def __post_init__(self):
-        for name in ("hidden", "depth", "steps", "batch_size", "log_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        require_positive_ints(self, ("hidden", "depth", "steps", "batch_size", "log_every"))
         for name in ("observation_std", "lr"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
