@@ -60,6 +60,8 @@ def step_candidates() -> list[dict]:
         variant("D lr 1e-3 (TTUR)", lr_d=1e-3),
         variant("Adam betas (0, 0.99)", betas=(0.0, 0.99)),
         variant("least-squares loss", loss="least-squares"),
+        variant("lr 1e-3, Adam betas (0, 0.99)", lr_g=1e-3, lr_d=1e-3, betas=(0.0, 0.99)),
+        variant("lr 1e-3, hinge loss", lr_g=1e-3, lr_d=1e-3, loss="hinge"),
     ]
 
 
