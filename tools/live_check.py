@@ -112,12 +112,31 @@ def local_browser_page(chromium: str, timeout_s: float = SERVER_TIMEOUT_S) -> It
 
 # ---------------------------------------------------------------- the playground
 
-# Every widget whose layout fixes its width in px (the playground's controls) and that is drawn narrower:
-# a flex row squeezed it, and its label or slider is cut off.
-SHRUNK_CONTROLS_JS = r"""scope => Array.from((scope && scope.querySelectorAll ? scope : document).querySelectorAll('.jupyter-widgets'))
-  .filter(el => /^[0-9.]+px$/.test(el.style.width))
-  .filter(el => el.getBoundingClientRect().width + 1 < parseFloat(el.style.width))
-  .map(el => `${(el.innerText || el.className).trim().split('\n')[0]}: ${el.getBoundingClientRect().width.toFixed(0)} px of ${el.style.width}`)"""
+# Every widget whose layout fixes its width in px (the playground's controls) that is drawn narrower (a flex
+# row squeezed it) or that sticks out of an ancestor that clips its overflow (a squeezed column hides the
+# controls' right-hand part: dropdowns cut off, slider readouts gone).
+SHRUNK_CONTROLS_JS = r"""scope => {
+  const root = scope && scope.querySelectorAll ? scope : document;
+  const name = el => (el.innerText || el.className).trim().split('\n')[0];
+  const problems = [];
+  for (const el of root.querySelectorAll('.jupyter-widgets')) {
+    if (!/^[0-9.]+px$/.test(el.style.width)) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width + 1 < parseFloat(el.style.width)) {
+      problems.push(`${name(el)}: ${box.width.toFixed(0)} px of ${el.style.width}`);
+      continue;
+    }
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowX;
+      const edge = up.getBoundingClientRect().right;
+      if (overflow !== 'visible' && edge + 1 < box.right) {
+        problems.push(`${name(el)}: ${(box.right - edge).toFixed(0)} px cut off by its container`);
+        break;
+      }
+    }
+  }
+  return problems;
+}"""
 
 
 def step_of(status: str) -> int:
@@ -165,6 +184,14 @@ class ToyPlaygroundView:
             raise AssertionError(f"no '{SLIDER_LABEL} set to' in the status line {self.status.inner_text()!r}")
         return float(match.group(1))
 
+    def wait_for_kernel_value(self, expected: float, timeout_s: float = 30.0) -> float:
+        """The kernel's last reported value, once it equals `expected` (each key press is one change, and
+        the kernel answers them in turn) or after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while (value := self.kernel_value()) != expected and time.monotonic() < deadline:
+            time.sleep(0.25)
+        return value
+
     def shrunk_controls(self) -> list[str]:
         """Controls drawn narrower than the width their layout asks for (clipped labels or sliders)."""
         return self.scope.evaluate(SHRUNK_CONTROLS_JS)
@@ -200,13 +227,14 @@ def exercise_toy_playground(page, scope, screenshots: Path, prefix: str, min_ste
         problems.append(f"a new model should start at step 0, the status says {before_status!r}")
 
     readout_before, readout_after = view.move_slider()
-    print(f"  slider: {SLIDER_LABEL} {readout_before} -> {readout_after}; kernel: '{view.status.inner_text()}'")
     if readout_after == readout_before:
         problems.append(f"the {SLIDER_LABEL} slider did not move (readout stays {readout_before})")
-    if float(readout_after) != view.kernel_value():
-        problems.append(f"the {SLIDER_LABEL} slider shows {readout_after} while the kernel holds {view.kernel_value()}")
+    kernel_value = view.wait_for_kernel_value(float(readout_after))
+    print(f"  slider: {SLIDER_LABEL} {readout_before} -> {readout_after}; kernel: '{view.status.inner_text()}'")
+    if float(readout_after) != kernel_value:
+        problems.append(f"the {SLIDER_LABEL} slider shows {readout_after} while the kernel holds {kernel_value}")
     shrunk = view.shrunk_controls()
-    print(f"  layout at {page.viewport_size['width']} px: {len(shrunk)} controls drawn narrower than their width")
+    print(f"  layout at {page.viewport_size['width']} px: {len(shrunk)} controls squeezed or cut off")
     problems += [f"control clipped: {entry}" for entry in shrunk]
 
     view.train_for(min_steps)
