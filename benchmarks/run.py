@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ("quality", "recipes", "speed", "distributed")  # in this order: module names in the benchmarks package
+BENCHMARKS = ("quality", "recipes", "speed", "levers", "distributed")  # in this order: module names in the benchmarks package
 
 
 def _load(name: str):

@@ -35,6 +35,7 @@ class TrainConfig:
     steps: int = 2000  # generator updates
     batch_size: int = 256  # examples per batch, real and generated
     n_critic: int = 1  # discriminator updates per generator update (k in Algorithm 1)
+    joint_d_batch: bool = False  # D scores the real and the generated batch in one pass (faster; D's batch norm sees both)
     lr_g: float = 2e-4  # generator learning rate
     lr_d: float = 2e-4  # discriminator learning rate (TTUR: may differ from lr_g)
     optimizer: str = "adam"  # adam, sgd or rmsprop
@@ -181,7 +182,11 @@ class Trainer:
         generated images of the same classes, and each WGAN-GP interpolate lies between a real and a
         generated image of one class, so scoring it with that class is meaningful. (G's own step draws
         uniform labels.) The penalty is computed in float32, outside mixed precision: its double
-        backward and the norm of a gradient near 1 are what bfloat16 rounds worst."""
+        backward and the norm of a gradient near 1 are what bfloat16 rounds worst.
+
+        With `joint_d_batch`, D scores both batches as one batch of 2B: for a D without batch norm the
+        same loss and gradients (to rounding), in fewer, larger operations; with batch norm in D a
+        different model, since the statistics then mix real and generated images."""
         config = self.config
         real, real_labels = self.batches.next_batch()
         real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
@@ -190,8 +195,13 @@ class Trainer:
         with torch.no_grad(), autocast(self.device, self.amp_dtype):
             fake = _call(self.train_generator, z, fake_labels)
         with autocast(self.device, self.amp_dtype):
-            real_logits = _call(self.train_discriminator, real, real_labels).float()
-            fake_logits = _call(self.train_discriminator, fake, fake_labels).float()
+            if config.joint_d_batch:  # one pass over 2B images: larger matrix multiplies, one launch per layer
+                both_labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
+                both = _call(self.train_discriminator, torch.cat([real, fake.to(real.dtype)]), both_labels).float()
+                real_logits, fake_logits = both.split([len(real), len(fake)])
+            else:
+                real_logits = _call(self.train_discriminator, real, real_labels).float()
+                fake_logits = _call(self.train_discriminator, fake, fake_labels).float()
             d_loss = self.loss.discriminator_loss(real_logits, fake_logits)
         penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
             if config.penalty != "none" else d_loss.new_zeros(())

@@ -224,3 +224,29 @@ def test_history_records_probabilities_only_where_d_outputs_logits(loss):
         assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
     else:  # a hinge or Wasserstein score is no logit: sigmoid of it would be no probability
         assert all(math.isnan(v) for v in history["d_real"] + history["d_fake"])
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(),  # the toy MLP discriminator: no batch norm
+    dict(dataset="digits", batch_size=16, width=8, spectral_norm=True),  # a DCGAN D without batch norm
+    dict(dataset="digits", batch_size=16, width=8, conditional=True, penalty="r1"),  # labels and a penalty
+])
+def test_one_joint_d_pass_equals_two_separate_passes_when_d_has_no_batch_norm(overrides):
+    separate, joint = (Trainer.from_config(small(steps=3, **overrides, joint_d_batch=j)) for j in (False, True))
+    separate_stats, joint_stats = separate.discriminator_step(), joint.discriminator_step()
+    for key in ("d_loss", "d_real_score", "d_fake_score", "penalty"):
+        torch.testing.assert_close(joint_stats[key], separate_stats[key], rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(parameters(joint.discriminator), parameters(separate.discriminator), rtol=1e-4, atol=1e-6)
+
+
+def test_one_joint_d_pass_mixes_batch_norm_statistics():
+    """With batch norm in D the joint pass normalises real and generated images together: a different
+    D step, whose running mean is the mean of both batches' features rather than the last batch's."""
+    separate, joint = (Trainer.from_config(small(dataset="digits", batch_size=16, width=8, steps=3, joint_d_batch=j))
+                       for j in (False, True))
+    separate_stats, joint_stats = separate.discriminator_step(), joint.discriminator_step()
+    assert not torch.allclose(joint_stats["d_loss"], separate_stats["d_loss"])
+    norm = next(m for m in joint.discriminator.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert norm.num_batches_tracked.item() == 1  # one pass, not two
+    separate_norm = next(m for m in separate.discriminator.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert separate_norm.num_batches_tracked.item() == 2
