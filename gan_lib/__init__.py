@@ -11,7 +11,7 @@ from .losses import LOSSES, GANLoss, get_loss
 from .models import ModelConfig, build_models
 from .optim import EMA, OPTIMIZERS
 from .penalties import PENALTIES, get_penalty, gradient_penalty, r1_penalty
-from .recipes import RECIPES, recipe
+from .recipes import RECIPES, recipe, recipe_for
 from .registry import Registry, UnknownNameError
 from .train import Trainer, TrainConfig, TrainingDivergedError, train_gan
 
@@ -21,6 +21,6 @@ __all__ = [
     "CheckpointError", "DATASETS", "DatasetNotFoundError", "EMA", "GANLoss", "History", "LOSSES",
     "ModelConfig", "OPTIMIZERS", "PENALTIES", "RECIPES", "Registry", "TOY_DISTRIBUTIONS", "Trainer", "TrainConfig",
     "TrainingDivergedError", "UnknownNameError", "build_models", "get_loss", "get_penalty",
-    "gradient_penalty", "load_checkpoint", "make_batches", "r1_penalty", "recipe", "restore", "resume",
+    "gradient_penalty", "load_checkpoint", "make_batches", "r1_penalty", "recipe", "recipe_for", "restore", "resume",
     "save_checkpoint", "select_device", "train_gan", "__version__",
 ]

@@ -162,4 +162,5 @@ def test_training_from_a_recipe_writes_its_settings(tmp_path):
 
     saved = load_checkpoint(out / "checkpoint.pt")["config"]
     assert (saved["dataset"], saved["lr_g"], saved["ema_decay"], saved["batch_size"], saved["width"]) == \
-        ("fashion-mnist", 5e-4, 0.99, 32, 8)
+        ("fashion-mnist", 1e-3, 0.99, 32, 8)
+    assert tuple(saved["betas"]) == (0.0, 0.99) and saved["steps"] == 1  # --steps overrides the recipe's 4,500

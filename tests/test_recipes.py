@@ -1,7 +1,8 @@
 """Named recipes (gan_lib.recipes): lookup, overrides, errors, and the Fashion-MNIST recipe really learns."""
 import pytest
+import torch
 
-from gan_lib import RECIPES, TrainConfig, Trainer, UnknownNameError, recipe
+from gan_lib import RECIPES, TrainConfig, Trainer, UnknownNameError, recipe, recipe_for
 
 
 def test_every_recipe_is_a_valid_config_and_overrides_win():
@@ -11,7 +12,21 @@ def test_every_recipe_is_a_valid_config_and_overrides_win():
         assert config.dataset == "fashion-mnist"
     config = recipe("fashion-mnist", steps=123, seed=4, lr_d=1e-4)
     assert (config.steps, config.seed, config.lr_d) == (123, 4, 1e-4)
-    assert config.lr_g == 5e-4 and config.batch_size == 32 and config.ema_decay == 0.99  # the rest is the recipe's
+    assert config.lr_g == 1e-3 and config.batch_size == 32 and config.ema_decay == 0.99  # the rest is the recipe's
+    assert config.betas == (0.0, 0.99) and recipe("fashion-mnist").steps == 4500
+
+
+def test_recipe_for_picks_the_gpu_variant_only_on_cuda(monkeypatch):
+    import gan_lib.recipes
+
+    assert recipe_for("cpu") == recipe("fashion-mnist", device="cpu")
+    assert recipe_for("cpu", steps=7).steps == 7
+    monkeypatch.setattr(gan_lib.recipes, "select_device", lambda device: torch.device("cuda"))
+    on_gpu = recipe_for("cuda")
+    assert on_gpu == recipe("fashion-mnist-gpu", device="cuda")
+    assert (on_gpu.batch_size, on_gpu.width) == (128, 64)
+    # a recipe without a "-gpu" variant is used as it is
+    assert recipe_for("cuda", "fashion-mnist-dcgan-paper") == recipe("fashion-mnist-dcgan-paper", device="cuda")
 
 
 def test_recipe_settings_are_a_fresh_dict_each_time():
@@ -48,10 +63,36 @@ def test_fashion_mnist_recipe_learns_within_600_steps():
 def test_step_search_table_gives_mean_min_and_max_over_seeds():
     from benchmarks.recipes import steps_markdown
 
-    rows = [{"label": "a", "seed": 0, "curve": [(10, 4.0), (20, 2.0)], "train_seconds": 3.0},
-            {"label": "a", "seed": 1, "curve": [(10, 6.0), (20, 3.0)], "train_seconds": 5.0},
-            {"label": "b", "seed": 0, "curve": [(10, 9.0), (20, 8.0)], "train_seconds": 1.0}]
+    rows = [{"label": "a", "seed": 1, "curve": [(10, 6.0), (20, 3.0)], "train_seconds": 0.05},
+            {"label": "a", "seed": 0, "curve": [(10, 4.0), (20, 2.0)], "train_seconds": 0.03},
+            {"label": "b", "seed": 0, "curve": [(10, 9.0)], "train_seconds": 0.01}]
     table = steps_markdown({"machine": "m", "torch": "t", "device": "cpu", "threads": 1, "eval_at": [10, 20],
                             "seeds": [0, 1], "samples": 500, "rows": rows})
-    assert "| a | 5.0 [4.0, 6.0] | 2.5 [2.0, 3.0] | 4 |" in table
-    assert "| b | 9.0 [9.0, 9.0] | 8.0 [8.0, 8.0] | 1 |" in table
+    # FD mean [min, max] per step; ms per step: (1.5 + 2.5) / 2 for a, 1 for b
+    assert "| a | 0, 1 | 5.0 [4.0, 6.0] | 2.5 [2.0, 3.0] | 2 |" in table
+    assert "| b | 0 | 9.0 [9.0, 9.0] |  | 1 |" in table  # a row that stopped at step 10 leaves step 20 blank
+
+
+def test_a_search_run_with_only_adds_its_rows_and_replaces_the_ones_it_reran():
+    from benchmarks.recipes import merge_rows
+
+    old = {"samples": 2000, "eval_at": [10, 20], "rows": [
+        {"label": "a", "seed": 0, "curve": [(10, 4.0), (20, 2.0)]},
+        {"label": "b", "seed": 0, "curve": [(10, 9.0), (20, 8.0)]}]}
+    new = {"samples": 2000, "eval_at": [10, 30], "seeds": [0], "rows": [
+        {"label": "a", "seed": 0, "curve": [(10, 5.0), (30, 1.0)]}]}
+    merged = merge_rows(old, new)
+    assert [(row["label"], row["curve"]) for row in merged["rows"]] == [
+        ("b", [(10, 9.0), (20, 8.0)]), ("a", [(10, 5.0), (30, 1.0)])]
+    assert merged["eval_at"] == [10, 20, 30]
+    assert merge_rows({**old, "samples": 500}, new) == new  # scored on other sample sizes: not comparable
+
+
+def test_the_step_search_winner_is_the_registered_recipe():
+    from benchmarks.recipes import CHOSEN, STEP_SEARCH_BASE, step_candidates
+
+    winner = next(c for c in step_candidates() if c["label"] == CHOSEN)
+    searched = {**STEP_SEARCH_BASE, **{k: v for k, v in winner.items() if k != "label"}}
+    registered = RECIPES.get("fashion-mnist")()
+    assert registered.pop("steps") == 4500  # the steps chapter 4 trains; the search measures FD up to there
+    assert searched == registered

@@ -85,6 +85,8 @@ def merge(spread: dict, notebook: str, label: str, claims: list[dict], seconds: 
     entry["runs"][label] = {"seconds": round(seconds, 1), "error": error}
     for claim in entry["claims"].values():
         claim["values"].pop(label, None)
+    for text in [text for text, claim in entry["claims"].items() if not claim["values"]]:
+        del entry["claims"][text]  # no configuration measures it any more: the chapter dropped or reworded it
     for record in claims:
         claim = entry["claims"].setdefault(record["claim"], {"values": {}})
         claim["at_least"], claim["at_most"] = record["at_least"], record["at_most"]

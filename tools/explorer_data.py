@@ -267,9 +267,9 @@ CHAPTERS: dict[str, Chapter] = {
         knobs=(
             Knob("loss", "Loss", (Option("non-saturating", "non-saturating", {"loss": "non-saturating"}),
                                   Option("hinge", "hinge", {"loss": "hinge"})), "non-saturating"),
-            Knob("lr", "Learning rate (G and D)", (Option("5e-4", "5e-4 (the recipe)", {"lr_g": 5e-4, "lr_d": 5e-4}),
-                                                   Option("5e-3", "5e-3 (ten times)", {"lr_g": 5e-3, "lr_d": 5e-3})),
-                 "5e-4"),
+            Knob("lr", "Learning rate (G and D)", (Option("1e-3", "1e-3 (the recipe)", {"lr_g": 1e-3, "lr_d": 1e-3}),
+                                                   Option("1e-2", "1e-2 (ten times)", {"lr_g": 1e-2, "lr_d": 1e-2})),
+                 "1e-3"),
         ),
         steps=(0, 25, 50, 100, 150, 200, 300, 400, 500, 600), samples=36),
 }
