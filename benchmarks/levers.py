@@ -33,7 +33,9 @@ import gan_lib
 from gan_lib.device import describe_machine
 from gan_lib.models import build_models
 
-from .peak import fraction_of_peak, matmul_peak, step_flops, sync
+from .peak import fraction_of_peak, matmul_peak, step_flops
+from .speed import _timed as timed_calls
+from .speed import write_results
 
 
 class RecipeStep:
@@ -94,13 +96,9 @@ def _mkldnn(enabled: bool):
 
 
 def _timed(step, n: int, device: torch.device, mkldnn: bool = True) -> float:
+    """Seconds for `n` calls of `step` (speed.py's timer), with oneDNN switched as the lever says."""
     with _mkldnn(mkldnn):
-        sync(device)
-        start = time.perf_counter()
-        for _ in range(n):
-            step()
-        sync(device)
-        return time.perf_counter() - start
+        return timed_calls(step, n, device)
 
 
 def measure(device: torch.device, threads: int, rounds: int, steps: int, levers: dict) -> dict:
@@ -162,7 +160,6 @@ def to_markdown(results: dict) -> str:
 
 
 def run(quick: bool = False, threads: tuple[int, ...] | None = None, skip_compile: bool = False) -> dict:
-    from .speed import write_results
 
     device = gan_lib.select_device("auto")
     threads = threads or ((1,) if quick else tuple(sorted({1, torch.get_num_threads()})))
