@@ -29,6 +29,7 @@ import argparse
 import json
 import statistics
 import time
+from datetime import date
 from pathlib import Path
 
 import torch
@@ -287,6 +288,15 @@ def _fmt(value, digits=2):
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def _heading(title: str, part: dict) -> list[str]:
+    """A section's heading, with the machine and date its figures were measured on when known."""
+    measured = part.get("measured")
+    if not measured:
+        return [f"## {title}", ""]
+    return [f"## {title}", "", f"Measured on {measured['machine']}, {measured['threads']} threads, "
+            f"{measured['date']}.", ""]
+
+
 def to_markdown(results: dict) -> str:
     lines = [f"# Speed benchmark ({results['machine']})", "",
              f"torch {results['torch']}, device {results['device']}, {results['threads']} threads. "
@@ -295,8 +305,8 @@ def to_markdown(results: dict) -> str:
     if "throughput" in results:
         t = results["throughput"]
         ips = t["images_per_second"]
-        lines += ["## Throughput (Fashion-MNIST DCGAN, batch %d, one D + one G update)" % t["batch_size"], "",
-                  "| loop | images/s |", "|---|---|"]
+        lines += _heading("Throughput (Fashion-MNIST DCGAN, batch %d, one D + one G update)" % t["batch_size"], t)
+        lines += ["| loop | images/s |", "|---|---|"]
         lines += [f"| {name} | {value:.0f} |" for name, value in ips.items()]
         lines += ["", f"- gan_lib / official style, both float32: **{t['speedup_over_official']:.2f}x** (target at least 1.3x)",
                   f"- gan_lib overhead over bare compute: **{100 * t['overhead_over_bare']:.1f}%** (target at most 5%)"]
@@ -317,8 +327,8 @@ def to_markdown(results: dict) -> str:
         lines += [""]
     if "time_to_quality" in results:
         q = results["time_to_quality"]
-        lines += ["## Time to quality (Frechet distance on the book's classifier, 2,000 samples vs test set)", "",
-                  f"Threshold FD {q['threshold_fd']} (1.1 x the baseline's best, {q['baseline_best_fd']:.2f}, "
+        lines += _heading("Time to quality (Frechet distance on the book's classifier, 2,000 samples vs test set)", q)
+        lines += [f"Threshold FD {q['threshold_fd']} (1.1 x the baseline's best, {q['baseline_best_fd']:.2f}, "
                   f"within {q['budget_s']:.0f} s of training).", "",
                   "| recipe | seconds to threshold |", "|---|---|",
                   f"| official style (architecture and hyperparameters of pytorch/examples) | {_fmt(q['baseline_seconds'], 1)} |",
@@ -326,14 +336,15 @@ def to_markdown(results: dict) -> str:
                   f"- speedup: **{_fmt(q['speedup'])}x** (target at least 3x)", ""]
     if "book" in results:
         b = results["book"]
-        lines += ["## Book: seconds to execute each notebook", "", "| notebook | seconds |", "|---|---|"]
+        lines += _heading("Book: seconds to execute each notebook", b) + ["| notebook | seconds |", "|---|---|"]
         lines += [f"| {name} | {s:.1f} |" for name, s in b["seconds"].items()]
         lines += [f"| **total** | **{b['total_seconds']:.1f}** |", "",
                   "Targets: every notebook under 180 s, the whole book under 900 s.", ""]
     if "playground" in results:
         p = results["playground"]
-        lines += ["## 2D playground", "", "| measure | value |", "|---|---|"]
-        lines += [f"| {k} | {v:.1f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in p.items()]
+        lines += _heading("2D playground", p) + ["| measure | value |", "|---|---|"]
+        lines += [f"| {k} | {v:.1f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in p.items()
+                  if k != "measured"]
         lines += ["", "Targets: at least 50 training steps/s and at least 5 plot refreshes/s.", ""]
     for name, error in results.get("errors", {}).items():
         lines += [f"- {name} not measured: {error}"]
@@ -352,15 +363,27 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
         "book": lambda: measure_book(sorted(NOTEBOOKS.glob("*.ipynb"))[: 1 if quick else None]),
         "playground": measure_playground,
     }
+    stamp = {"machine": results["machine"], "threads": results["threads"], "date": date.today().isoformat()}
     for name, job in jobs.items():
         if name in skip:
             continue
         print(f"[speed] {name} ...", flush=True)
         try:
-            results[name] = job()
+            results[name] = {**job(), "measured": stamp}
         except (ImportError, FileNotFoundError, RuntimeError) as error:
             results["errors"][name] = f"{type(error).__name__}: {error}"
+    if skip and not quick:
+        results.update(kept_parts(RESULTS / "speed.json", skip))
     return write_results("speed", results, to_markdown(results), quick)
+
+
+def kept_parts(path: Path, skip: tuple[str, ...]) -> dict:
+    """The parts a partial run skipped, as the last full results file has them (each with the
+    machine and date it was measured on), so that re-measuring one part keeps the others."""
+    if not path.exists():
+        return {}
+    previous = json.loads(path.read_text())
+    return {name: previous[name] for name in skip if name in previous}
 
 
 def write_results(name: str, results: dict, markdown: str, quick: bool) -> dict:
