@@ -10,6 +10,12 @@ against the machine's own peak for the same kind of work.
   stays well below 1 even when nothing is wasted.
 - `matmul_peak(device, dtype)` is the best rate of an n x n by n x n multiply (2 n^3 FLOPs) on the
   same threads, the number a convolution lowered to matrix multiplies can at best approach.
+- `conv_peak(device, dtype)` is the best rate of a large 3x3 convolution in channels_last. On a CPU
+  the two come from different libraries (the BLAS for matmul, oneDNN for convolutions), and on
+  some CPUs oneDNN's convolution is the faster of the two (AMD EPYC, 2 threads: about 210 against
+  180 GFLOP/s), so a step made of convolutions can beat the matmul figure.
+- `machine_peak(device, dtype)` is the larger of the two: the figure a step is measured against,
+  so that its fraction of peak stays a fraction.
 """
 from __future__ import annotations
 
@@ -49,6 +55,35 @@ def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32, size: 
         sync(device)
         best = min(best, time.perf_counter() - start)
     return 2 * size ** 3 / best
+
+
+def conv_peak(device: torch.device, dtype: torch.dtype = torch.float32, channels: int = 256, size: int = 32,
+              batch: int = 16, repeats: int = 5) -> float:
+    """FLOPs per second of the fastest of `repeats` forward passes of a 3x3 convolution
+    (`channels` -> `channels`, padding 1) over `batch` images of size x size, in channels_last:
+    2 * batch * size^2 * channels^2 * 9 FLOPs each."""
+    if min(channels, size, batch, repeats) < 1:
+        raise ValueError(f"channels, size, batch and repeats must be positive, got {channels}, {size}, {batch}, {repeats}")
+    conv = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False).to(device=device, dtype=dtype)
+    conv = conv.to(memory_format=torch.channels_last)
+    x = torch.randn(batch, channels, size, size, device=device, dtype=dtype).contiguous(memory_format=torch.channels_last)
+    best = float("inf")
+    with torch.no_grad():
+        conv(x)  # warm-up: oneDNN's kernel choice, allocation
+        for _ in range(repeats):
+            sync(device)
+            start = time.perf_counter()
+            conv(x)
+            sync(device)
+            best = min(best, time.perf_counter() - start)
+    return 2 * batch * size * size * channels * channels * 9 / best
+
+
+def machine_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> dict[str, float]:
+    """The machine's peak FLOPs/s in `dtype` on the current threads: {"matmul": ..., "conv": ...,
+    "peak": the larger}."""
+    rates = {"matmul": matmul_peak(device, dtype), "conv": conv_peak(device, dtype)}
+    return {**rates, "peak": max(rates.values())}
 
 
 def fraction_of_peak(flops_per_step: int, seconds_per_step: float, peak_flops_per_s: float) -> float:

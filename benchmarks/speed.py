@@ -3,8 +3,9 @@
     python -m benchmarks.speed [--quick] [--skip time_to_quality,book,...]
 
 Writes benchmarks/results/speed.json and speed.md (`--quick`: speed-quick.json/.md, a smoke run
-that leaves the full results alone). Every figure is measured in this one
-run on this machine; comparisons are ratios of runs interleaved round by round (a, b, bare,
+that leaves the full results alone), saved after every part. A part skipped with `--skip` (or not
+reached) keeps the last file's figures; every part records the machine, threads and date it was
+measured on. Comparisons are ratios of runs interleaved round by round (a, b, bare,
 a, b, bare, ...), so a change in the machine's load hits both sides of a ratio alike.
 
 - throughput: images/s of one full D+G step of the default Fashion-MNIST DCGAN at batch 128,
@@ -18,8 +19,9 @@ a, b, bare, ...), so a change in the machine's load hits both sides of a ratio a
   (the official architecture and hyperparameters); evaluation time is excluded from both clocks.
 - book: seconds to execute each notebook, and the total.
 - playground: training steps/s and plot refreshes/s of the 2D widget (gan_lib.widgets).
-- peak: the step's floating-point operations per second against the machine's float32 matrix-
-  multiply peak on the same threads (benchmarks/peak.py), for every loop above.
+- peak: the step's floating-point operations per second against the machine's peak in the same
+  precision on the same threads (the faster of a large matrix multiply and a large convolution,
+  benchmarks/peak.py), for every loop above.
 - Where gan_lib has a mixed precision (bfloat16 on CUDA, or on a CPU with native bfloat16),
   throughput is also measured in it, against the same float32 loops.
 """
@@ -39,7 +41,7 @@ import gan_lib
 from gan_lib.models import build_models, default_model_config
 
 from .baseline_dcgan import OfficialStyleTrainer, official_dataloader, official_recipe
-from .peak import fraction_of_peak, matmul_peak, step_flops, sync
+from .peak import fraction_of_peak, machine_peak, step_flops, sync
 
 RESULTS = Path(__file__).parent / "results"
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
@@ -165,16 +167,21 @@ def measure_throughput(device: torch.device, batch_size: int = 128, rounds: int 
 def measure_fraction_of_peak(device: torch.device, step, best_seconds: dict, steps: int,
                              low_precision: torch.dtype | None) -> dict:
     """The step's FLOPs (counted on `step`, the bare float32 step: every loop runs the same models) per
-    second of each loop's fastest round, against a large matrix multiply's rate in the same precision."""
+    second of each loop's fastest round, against the machine's peak (the faster of a large matrix multiply
+    and a large convolution) in the same precision."""
     flops = step_flops(step)
-    peaks = {"float32": matmul_peak(device, torch.float32)}
+    precisions = {"float32": torch.float32}
     if low_precision is not None:
-        peaks[str(low_precision).removeprefix("torch.")] = matmul_peak(device, low_precision)
+        precisions[str(low_precision).removeprefix("torch.")] = low_precision
+    kernels = {name: machine_peak(device, dtype) for name, dtype in precisions.items()}
     fractions = {}
     for name, seconds in best_seconds.items():
         precision = "float32" if "mixed_precision" not in name else str(low_precision).removeprefix("torch.")
-        fractions[name] = fraction_of_peak(flops, seconds / steps, peaks[precision])
-    return {"gflop_per_step": flops / 1e9, "matmul_peak_gflop_per_s": {k: v / 1e9 for k, v in peaks.items()},
+        fractions[name] = fraction_of_peak(flops, seconds / steps, kernels[precision]["peak"])
+    return {"gflop_per_step": flops / 1e9,
+            "peak_gflop_per_s": {name: rates["peak"] / 1e9 for name, rates in kernels.items()},
+            "kernel_gflop_per_s": {name: {k: v / 1e9 for k, v in rates.items() if k != "peak"}
+                                   for name, rates in kernels.items()},
             "achieved_gflop_per_s": {name: flops / (seconds / steps) / 1e9 for name, seconds in best_seconds.items()},
             "fraction_of_peak": fractions}
 
@@ -265,12 +272,17 @@ def measure_book(notebooks: list[Path]) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
+    from nbclient.exceptions import CellExecutionError
+
     seconds = {}
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
         start = time.perf_counter()
-        NotebookClient(notebook, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        try:
+            NotebookClient(notebook, timeout=900, kernel_name="python3",
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+        except CellExecutionError as error:  # recorded as this part's error; the other parts stand
+            raise RuntimeError(f"{path.name} did not run: {str(error).strip().splitlines()[-1]}") from error
         seconds[path.name] = round(time.perf_counter() - start, 1)
     return {"seconds": seconds, "total_seconds": round(sum(seconds.values()), 1),
             "slowest": max(seconds, key=seconds.get) if seconds else None}
@@ -317,10 +329,13 @@ def to_markdown(results: dict) -> str:
                       f"{100 * t['mixed_precision_overhead_over_bare']:.1f}%"]
         if "peak" in t:
             pk = t["peak"]
-            peaks = ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in pk["matmul_peak_gflop_per_s"].items())
+            peaks = "; ".join(f"{precision} {pk['peak_gflop_per_s'][precision]:.0f} GFLOP/s (matrix multiply "
+                              f"{rates['matmul']:.0f}, convolution {rates['conv']:.0f})"
+                              for precision, rates in pk["kernel_gflop_per_s"].items())
             lines += ["", f"Against the machine's limit: one step is {pk['gflop_per_step']:.1f} GFLOP (matrix multiplies "
-                      f"and convolutions, forward and backward, counted by FlopCounterMode); a 2048 x 2048 matrix "
-                      f"multiply on the same threads reaches {peaks}.", "",
+                      f"and convolutions, forward and backward, counted by FlopCounterMode). The peak is the faster "
+                      f"of a 2048 x 2048 matrix multiply and a 256-channel 3x3 convolution on the same threads: "
+                      f"{peaks}.", "",
                       "| loop | GFLOP/s | fraction of peak |", "|---|---|---|"]
             lines += [f"| {name} | {pk['achieved_gflop_per_s'][name]:.1f} | {100 * fraction:.0f}% |"
                       for name, fraction in pk["fraction_of_peak"].items()]
@@ -364,6 +379,8 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
         "playground": measure_playground,
     }
     stamp = {"machine": results["machine"], "threads": results["threads"], "date": date.today().isoformat()}
+    if not quick:  # every part starts from the last results file and is replaced once re-measured
+        results.update(kept_parts(RESULTS / "speed.json", tuple(jobs)))
     for name, job in jobs.items():
         if name in skip:
             continue
@@ -371,29 +388,32 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
         try:
             results[name] = {**job(), "measured": stamp}
         except (ImportError, FileNotFoundError, RuntimeError) as error:
+            results.pop(name, None)
             results["errors"][name] = f"{type(error).__name__}: {error}"
-    if skip and not quick:
-        results.update(kept_parts(RESULTS / "speed.json", skip))
+        # saved after every part: the book part runs chapter 7, which quotes the parts measured before
+        # it, and an interrupted run keeps what it measured
+        write_results("speed", results, to_markdown(results), quick, echo=False)
     return write_results("speed", results, to_markdown(results), quick)
 
 
-def kept_parts(path: Path, skip: tuple[str, ...]) -> dict:
-    """The parts a partial run skipped, as the last full results file has them (each with the
-    machine and date it was measured on), so that re-measuring one part keeps the others."""
+def kept_parts(path: Path, parts: tuple[str, ...]) -> dict:
+    """The named parts as the last full results file has them (each with the machine and date it
+    was measured on), so that re-measuring one part keeps the others."""
     if not path.exists():
         return {}
     previous = json.loads(path.read_text())
-    return {name: previous[name] for name in skip if name in previous}
+    return {name: previous[name] for name in parts if name in previous}
 
 
-def write_results(name: str, results: dict, markdown: str, quick: bool) -> dict:
+def write_results(name: str, results: dict, markdown: str, quick: bool, echo: bool = True) -> dict:
     """Write results/NAME.json and NAME.md (NAME-quick.* for a quick run, so that it leaves the
-    committed figures alone), print the markdown, and return `results`."""
+    committed figures alone), print the markdown when `echo`, and return `results`."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-quick" if quick else name
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS / f"{stem}.md").write_text(markdown)
-    print(markdown)
+    if echo:
+        print(markdown)
     return results
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from benchmarks.peak import fraction_of_peak, matmul_peak, step_flops
+from benchmarks.peak import conv_peak, fraction_of_peak, machine_peak, matmul_peak, step_flops
 
 
 def test_a_matmul_counts_two_flops_per_multiply_add():
@@ -31,3 +31,20 @@ def test_matmul_peak_is_a_positive_rate_and_fraction_divides():
         fraction_of_peak(10**9, 0.0, 4e9)
     with pytest.raises(ValueError, match="positive"):
         matmul_peak(torch.device("cpu"), size=0)
+
+
+def test_conv_peak_counts_the_convolution_it_times(monkeypatch):
+    # One 3x3 conv, 4 -> 4 channels over 2 images of 5x5: 2 * 2 * 25 * 16 * 9 FLOPs. With a clock that
+    # advances 0.5 s per reading, every timed pass takes 0.5 s, so the rate is exactly the count / 0.5.
+    clock = iter(range(1000))
+    monkeypatch.setattr("benchmarks.peak.time.perf_counter", lambda: 0.5 * next(clock))
+    rate = conv_peak(torch.device("cpu"), channels=4, size=5, batch=2, repeats=3)
+    assert rate == pytest.approx(2 * 2 * 25 * 16 * 9 / 0.5)
+    with pytest.raises(ValueError, match="positive"):
+        conv_peak(torch.device("cpu"), channels=0)
+
+
+def test_machine_peak_is_the_faster_kernel(monkeypatch):
+    monkeypatch.setattr("benchmarks.peak.matmul_peak", lambda device, dtype: 180e9)
+    monkeypatch.setattr("benchmarks.peak.conv_peak", lambda device, dtype: 210e9)
+    assert machine_peak(torch.device("cpu")) == {"matmul": 180e9, "conv": 210e9, "peak": 210e9}

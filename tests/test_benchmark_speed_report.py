@@ -21,3 +21,26 @@ def test_each_section_says_where_its_figures_were_measured():
     assert "## 2D playground\n\nMeasured on CPU A, 2 threads, 2026-12-03." in text
     assert "| measured |" not in text
     assert speed._heading("Book", {"seconds": {}}) == ["## Book", ""]
+
+
+def test_a_run_saves_after_every_part_and_a_failing_part_leaves_the_others(tmp_path, monkeypatch):
+    previous = {"time_to_quality": {"speedup": 14.4, "measured": {"date": "2026-12-03"}},
+                "book": {"seconds": {"old.ipynb": 1.0}}}
+    (tmp_path / "speed.json").write_text(json.dumps(previous))
+    monkeypatch.setattr(speed, "RESULTS", tmp_path)
+    monkeypatch.setattr(speed, "to_markdown", lambda results: "report")
+    monkeypatch.setattr(speed, "measure_throughput", lambda *args, **kwargs: {"images_per_second": {"gan_lib": 9.0}})
+    seen_by_the_book = {}
+
+    def book_that_fails(notebooks):  # chapter 7 reads the file while the book part runs
+        seen_by_the_book.update(json.loads((tmp_path / "speed.json").read_text()))
+        raise RuntimeError("07_trends_and_challenges.ipynb did not run: KeyError: 'peak'")
+
+    monkeypatch.setattr(speed, "measure_book", book_that_fails)
+    monkeypatch.setattr(speed, "measure_playground", lambda: {"steps_per_s": 250.0})
+    results = speed.run(skip=("time_to_quality",))
+    assert seen_by_the_book["throughput"]["images_per_second"] == {"gan_lib": 9.0}
+    assert results["time_to_quality"] == previous["time_to_quality"]  # skipped: kept with its stamp
+    assert "book" not in results and "KeyError" in results["errors"]["book"]  # failed: not the old figures
+    assert results["playground"]["steps_per_s"] == 250.0 and "measured" in results["playground"]
+    assert json.loads((tmp_path / "speed.json").read_text()) == results
