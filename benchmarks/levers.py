@@ -12,8 +12,12 @@ that only the compute differs. Each lever changes one thing:
 - one D pass: D scores real and generated images as one batch of 2B instead of two batches of B.
   With batch norm in D this is a different model (the statistics mix real and fake images), so the
   lever is a speed figure here; whether it learns as well is a question for the recipe search;
+- batch norm in D: the recipe's D without its batch norm layer (a different model: the recipe
+  search measures how it learns), alone and with one D pass, which without batch norm is the same
+  model as two passes;
 - torch.compile: both networks compiled by inductor (C++ on the CPU, Triton on CUDA); the first
-  steps' compile time is reported apart and counted in the steps it would take to pay back;
+  steps' compile time (with inductor's on-disk caches off, as on a first run) is reported apart
+  and counted in the steps it would take to pay back;
 - threads: each of the above on 1 and on all threads.
 
 Every figure is the fastest of several interleaved rounds, as in `benchmarks/speed.py`, with the
@@ -42,8 +46,8 @@ class RecipeStep:
     """One D+G step of the recipe's networks on fixed tensors, with the levers as switches."""
 
     def __init__(self, device: torch.device, channels_last: bool = True, one_d_pass: bool = False,
-                 compiled: bool = False, batch_size: int | None = None, seed: int = 0):
-        config = gan_lib.recipe("fashion-mnist", device=str(device))
+                 compiled: bool = False, d_batch_norm: bool = True, batch_size: int | None = None, seed: int = 0):
+        config = gan_lib.recipe("fashion-mnist", device=str(device), d_batch_norm=d_batch_norm)
         torch.manual_seed(seed)
         generator, discriminator = build_models(config.dataset, config.model_config())
         memory_format = torch.channels_last if channels_last else torch.contiguous_format
@@ -87,8 +91,19 @@ LEVERS = {
     "contiguous NCHW": dict(channels_last=False),
     "oneDNN off": dict(mkldnn=False),
     "one D pass over real+fake": dict(one_d_pass=True),
+    "no batch norm in D": dict(d_batch_norm=False),
+    "no batch norm in D, one D pass": dict(d_batch_norm=False, one_d_pass=True),
     "torch.compile (inductor)": dict(compiled=True),
 }
+
+
+@contextlib.contextmanager
+def _cold_compile_caches():
+    """Inductor without its on-disk caches (compiled graphs and kernels of earlier runs)."""
+    import torch._inductor.config as inductor_config
+
+    with inductor_config.patch(force_disable_caches=True):
+        yield
 
 
 def _mkldnn(enabled: bool):
@@ -110,7 +125,8 @@ def measure(device: torch.device, threads: int, rounds: int, steps: int, levers:
         mkldnn = switches.pop("mkldnn", True)
         step = RecipeStep(device, **switches)
         start = time.perf_counter()
-        _timed(step, 3, device, mkldnn)  # warm-up: allocation, kernel choice, and compilation when compiled
+        with _cold_compile_caches():  # the compile time a first run pays, not a cache hit from the last one
+            _timed(step, 3, device, mkldnn)  # warm-up: allocation, kernel choice, and compilation when compiled
         if switches.get("compiled"):
             compile_seconds[label] = time.perf_counter() - start
         contenders[label] = (step, mkldnn)

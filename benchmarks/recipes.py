@@ -88,6 +88,11 @@ def step_candidates() -> list[dict]:
         variant("lr 1e-3, betas (0, 0.99), one D pass", lr_g=1e-3, lr_d=1e-3, betas=(0.0, 0.99), joint_d_batch=True),
         variant("lr 1e-3, betas (0, 0.99), batch 64", lr_g=1e-3, lr_d=1e-3, betas=(0.0, 0.99), batch_size=64),
         variant("lr 1e-3, betas (0, 0.99), width 64", lr_g=1e-3, lr_d=1e-3, betas=(0.0, 0.99), width=64),
+        # D's normalisation: without batch norm, one pass over real and generated images is the same model
+        variant("lr 1e-3, betas (0, 0.99), no batch norm in D", lr_g=1e-3, lr_d=1e-3, betas=(0.0, 0.99),
+                d_batch_norm=False),
+        variant("lr 1e-3, betas (0, 0.99), no batch norm in D, one D pass", lr_g=1e-3, lr_d=1e-3,
+                betas=(0.0, 0.99), d_batch_norm=False, joint_d_batch=True),
     ]
 
 

@@ -35,7 +35,7 @@ class TrainConfig:
     steps: int = 2000  # generator updates
     batch_size: int = 256  # examples per batch, real and generated
     n_critic: int = 1  # discriminator updates per generator update (k in Algorithm 1)
-    joint_d_batch: bool = False  # D scores the real and the generated batch in one pass (faster; D's batch norm sees both)
+    joint_d_batch: bool = False  # D scores the real and the generated batch in one pass (with batch norm in D: a new model)
     lr_g: float = 2e-4  # generator learning rate
     lr_d: float = 2e-4  # discriminator learning rate (TTUR: may differ from lr_g)
     optimizer: str = "adam"  # adam, sgd or rmsprop
@@ -47,6 +47,7 @@ class TrainConfig:
     width: int | None = None  # hidden units / base channels; None: the dataset's default
     depth: int = 3  # hidden layers of the toy MLPs
     spectral_norm: bool = False  # spectral normalisation on D
+    d_batch_norm: bool = True  # batch norm in an image D (always off under spectral norm or a penalty)
     conditional: bool = False  # class-conditional G and D (image datasets)
     seed: int = 0  # seeds models, noise and data order
     device: str = "auto"  # auto (CUDA, MPS, CPU), cpu, cuda or mps
@@ -79,7 +80,7 @@ class TrainConfig:
 
     def model_config(self) -> ModelConfig:
         num_classes = 10 if self.conditional else 0
-        batch_norm = not (self.spectral_norm or self.penalty != "none")
+        batch_norm = self.d_batch_norm and not (self.spectral_norm or self.penalty != "none")
         return ModelConfig(self.latent_dim, self.width, self.depth, self.spectral_norm, batch_norm, num_classes)
 
     def to_dict(self) -> dict:

@@ -229,6 +229,7 @@ def test_history_records_probabilities_only_where_d_outputs_logits(loss):
 @pytest.mark.parametrize("overrides", [
     dict(),  # the toy MLP discriminator: no batch norm
     dict(dataset="digits", batch_size=16, width=8, spectral_norm=True),  # a DCGAN D without batch norm
+    dict(dataset="digits", batch_size=16, width=8, d_batch_norm=False),  # the same, switched off directly
     dict(dataset="digits", batch_size=16, width=8, conditional=True, penalty="r1"),  # labels and a penalty
 ])
 def test_one_joint_d_pass_equals_two_separate_passes_when_d_has_no_batch_norm(overrides):
@@ -237,6 +238,15 @@ def test_one_joint_d_pass_equals_two_separate_passes_when_d_has_no_batch_norm(ov
     for key in ("d_loss", "d_real_score", "d_fake_score", "penalty"):
         torch.testing.assert_close(joint_stats[key], separate_stats[key], rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(parameters(joint.discriminator), parameters(separate.discriminator), rtol=1e-4, atol=1e-6)
+
+
+def test_d_batch_norm_switch_removes_batch_norm_from_the_image_discriminator():
+    def norms(**overrides):
+        trainer = Trainer.from_config(small(dataset="digits", batch_size=16, width=8, steps=1, **overrides))
+        return sum(isinstance(m, torch.nn.BatchNorm2d) for m in trainer.discriminator.modules())
+
+    assert norms() == 1 and norms(d_batch_norm=False) == 0
+    assert norms(penalty="r1") == 0  # a per-example penalty turns it off whatever the switch says
 
 
 def test_one_joint_d_pass_mixes_batch_norm_statistics():
