@@ -22,7 +22,8 @@ that only the compute differs. Each lever changes one thing:
 
 Every figure is the fastest of several interleaved rounds, as in `benchmarks/speed.py`, with the
 step's FLOPs per second against the machine's peak on the same threads (the faster of a large
-matrix multiply and a large convolution, `benchmarks/peak.py`). Writes benchmarks/results/levers.json and levers.md (`--quick`: levers-quick.*).
+matrix multiply and a large convolution, `benchmarks/peak.py`). Writes benchmarks/results/levers.json
+and levers.md (`--quick`: levers-quick.*).
 """
 from __future__ import annotations
 

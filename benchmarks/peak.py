@@ -40,21 +40,27 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
+def fastest_seconds(call: Callable[[], object], device: torch.device, repeats: int) -> float:
+    """Seconds of the fastest of `repeats` timed calls of `call`, after one untimed warm-up call
+    (kernel choice, allocation), synchronised with the device around each."""
+    call()
+    best = float("inf")
+    for _ in range(repeats):
+        sync(device)
+        start = time.perf_counter()
+        call()
+        sync(device)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 2048, repeats: int = 10) -> float:
     """FLOPs per second of the fastest of `repeats` (size x size) @ (size x size) multiplies."""
     if size < 1 or repeats < 1:
         raise ValueError(f"size and repeats must be positive, got size={size}, repeats={repeats}")
     a = torch.randn(size, size, device=device).to(dtype)
     b = torch.randn(size, size, device=device).to(dtype)
-    a @ b  # warm-up: kernel choice, allocation
-    best = float("inf")
-    for _ in range(repeats):
-        sync(device)
-        start = time.perf_counter()
-        a @ b
-        sync(device)
-        best = min(best, time.perf_counter() - start)
-    return 2 * size ** 3 / best
+    return 2 * size ** 3 / fastest_seconds(lambda: a @ b, device, repeats)
 
 
 def conv_peak(device: torch.device, dtype: torch.dtype = torch.float32, channels: int = 256, size: int = 32,
@@ -67,15 +73,8 @@ def conv_peak(device: torch.device, dtype: torch.dtype = torch.float32, channels
     conv = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False).to(device=device, dtype=dtype)
     conv = conv.to(memory_format=torch.channels_last)
     x = torch.randn(batch, channels, size, size, device=device, dtype=dtype).contiguous(memory_format=torch.channels_last)
-    best = float("inf")
     with torch.no_grad():
-        conv(x)  # warm-up: oneDNN's kernel choice, allocation
-        for _ in range(repeats):
-            sync(device)
-            start = time.perf_counter()
-            conv(x)
-            sync(device)
-            best = min(best, time.perf_counter() - start)
+        best = fastest_seconds(lambda: conv(x), device, repeats)
     return 2 * batch * size * size * channels * channels * 9 / best
 
 

@@ -170,13 +170,12 @@ def measure_fraction_of_peak(device: torch.device, step, best_seconds: dict, ste
     second of each loop's fastest round, against the machine's peak (the faster of a large matrix multiply
     and a large convolution) in the same precision."""
     flops = step_flops(step)
-    precisions = {"float32": torch.float32}
-    if low_precision is not None:
-        precisions[str(low_precision).removeprefix("torch.")] = low_precision
+    low_name = str(low_precision).removeprefix("torch.")
+    precisions = {"float32": torch.float32, **({low_name: low_precision} if low_precision is not None else {})}
     kernels = {name: machine_peak(device, dtype) for name, dtype in precisions.items()}
     fractions = {}
     for name, seconds in best_seconds.items():
-        precision = "float32" if "mixed_precision" not in name else str(low_precision).removeprefix("torch.")
+        precision = low_name if "mixed_precision" in name else "float32"
         fractions[name] = fraction_of_peak(flops, seconds / steps, kernels[precision]["peak"])
     return {"gflop_per_step": flops / 1e9,
             "peak_gflop_per_s": {name: rates["peak"] / 1e9 for name, rates in kernels.items()},
@@ -271,7 +270,6 @@ def measure_book(notebooks: list[Path]) -> dict:
     """Seconds to execute each notebook in a fresh kernel, as the book build does."""
     import nbformat
     from nbclient import NotebookClient
-
     from nbclient.exceptions import CellExecutionError
 
     seconds = {}
@@ -393,7 +391,8 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
         # saved after every part: the book part runs chapter 7, which quotes the parts measured before
         # it, and an interrupted run keeps what it measured
         write_results("speed", results, to_markdown(results), quick, echo=False)
-    return write_results("speed", results, to_markdown(results), quick)
+    print(to_markdown(results))
+    return results
 
 
 def kept_parts(path: Path, parts: tuple[str, ...]) -> dict:
