@@ -3,7 +3,7 @@
 Importing it builds nothing, downloads nothing and touches no device; see the book's
 chapters for what each module teaches.
 """
-from .checkpoint import CheckpointError, load_checkpoint, restore, resume, save_checkpoint
+from .checkpoint import CheckpointError, load_checkpoint, load_generator, restore, resume, save_checkpoint
 from .data import DATASETS, TOY_DISTRIBUTIONS, DatasetNotFoundError, make_batches
 from .device import select_device
 from .history import History
@@ -13,14 +13,14 @@ from .optim import EMA, OPTIMIZERS
 from .penalties import PENALTIES, get_penalty, gradient_penalty, r1_penalty
 from .recipes import RECIPES, recipe, recipe_for
 from .registry import Registry, UnknownNameError
-from .train import Trainer, TrainConfig, TrainingDivergedError, train_gan
+from .train import Trainer, TrainConfig, TrainingDivergedError, sample_generator, train_gan
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CheckpointError", "DATASETS", "DatasetNotFoundError", "EMA", "GANLoss", "History", "LOSSES",
     "ModelConfig", "OPTIMIZERS", "PENALTIES", "RECIPES", "Registry", "TOY_DISTRIBUTIONS", "Trainer", "TrainConfig",
     "TrainingDivergedError", "UnknownNameError", "build_models", "get_loss", "get_penalty",
-    "gradient_penalty", "load_checkpoint", "make_batches", "r1_penalty", "recipe", "recipe_for", "restore", "resume",
-    "save_checkpoint", "select_device", "train_gan", "__version__",
+    "gradient_penalty", "load_checkpoint", "load_generator", "make_batches", "r1_penalty", "recipe", "recipe_for", "restore", "resume",
+    "sample_generator", "save_checkpoint", "select_device", "train_gan", "__version__",
 ]

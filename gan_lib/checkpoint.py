@@ -9,6 +9,13 @@ Files are written to a temporary file in the same directory and renamed over the
 target (`os.replace` is atomic on POSIX and Windows), so an interrupted save never
 leaves a half-written checkpoint. Loading uses `torch.load(weights_only=True)`:
 a checkpoint cannot run code.
+
+Checkpoints travel between devices: tensors are loaded onto the CPU and moved to the
+trainer's device, and every random stream a run depends on (noise, labels, penalty
+weights, data order and toy data) lives on a CPU generator, whose state any device can
+restore. A model trained on a GPU resumes on a laptop and the other way round; on CUDA a
+resumed run repeats bit for bit only with `TrainConfig(deterministic=True)`.
+`load_generator` builds just the generator, for sampling: no data, no optimisers.
 """
 from __future__ import annotations
 
@@ -19,11 +26,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from torch import nn
+
 from .atomic import atomic_write
+from .device import select_device
+from .models import build_models
 from .train import Trainer, TrainConfig
 
 FORMAT = "gan_lib.checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the trainer's and the data's random streams are CPU generators (1: on the training device)
+READABLE_VERSIONS = (1, 2)  # version 1 files written on the CPU resume too; on a GPU, only load_generator reads them
 
 
 class CheckpointError(RuntimeError):
@@ -49,10 +61,13 @@ def global_rng_state() -> dict:
 
 
 def set_global_rng_state(state: dict) -> None:
-    """Restore what `global_rng_state` returned (CUDA's only where there is CUDA and the state has it)."""
+    """Restore what `global_rng_state` returned. CUDA's states go to as many GPUs as both the file and this
+    machine have: none on a laptop, the first one when a two-GPU run resumes on one GPU. (The training
+    itself draws from CPU generators, so this changes only what other code draws from CUDA.)"""
     torch.set_rng_state(state["torch"])
-    if torch.cuda.is_available() and state["cuda"]:
-        torch.cuda.set_rng_state_all(state["cuda"])
+    cuda_states = state["cuda"] if torch.cuda.is_available() else []
+    for index, cuda_state in enumerate(cuda_states[:torch.cuda.device_count()] if cuda_states else []):
+        torch.cuda.set_rng_state(cuda_state, device=index)
     numpy_state = state["numpy"]
     np.random.set_state((numpy_state["kind"], numpy_state["keys"].numpy().astype(np.uint32), numpy_state["pos"],
                          numpy_state["has_gauss"], numpy_state["cached"]))
@@ -111,13 +126,30 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
                               "or train again to replace it") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a PyTorch file but not a gan_lib checkpoint (no '{FORMAT}' marker)")
-    if state.get("version") != VERSION:
-        raise CheckpointError(f"{path} has checkpoint version {state.get('version')}; this gan_lib reads version {VERSION}")
+    if state.get("version") not in READABLE_VERSIONS:
+        raise CheckpointError(f"{path} has checkpoint version {state.get('version')}; this gan_lib reads versions "
+                              f"{', '.join(map(str, READABLE_VERSIONS))}: it was written by a newer gan_lib, so "
+                              "upgrade gan_lib (pip install -U gan_lib) to read it")
     return state
+
+
+CPU_GENERATOR_STATE_SIZE = torch.Generator().get_state().numel()  # 5,056 bytes (Mersenne Twister); CUDA's: 16
+
+
+def _check_cpu_generator_states(state: dict, source: str) -> None:
+    """A version-1 file written on a GPU holds CUDA generator states, which no CPU generator can take."""
+    streams = {"the trainer's noise": state["rng"]["trainer"], "the data's": state["data"].get("rng")}
+    for name, value in streams.items():
+        if value is not None and value.numel() != CPU_GENERATOR_STATE_SIZE:
+            raise CheckpointError(
+                f"{source} cannot be resumed: {name} random state was saved from a GPU generator by an older gan_lib "
+                "(checkpoint version 1), and no other generator can continue it. Sampling still works: "
+                "gan_lib.load_generator(path) or python -m gan_lib sample; or resume it on the GPU it was written on.")
 
 
 def restore(trainer: Trainer, state: dict, source: str = "checkpoint") -> None:
     """Load `state` into `trainer`, turning architecture mismatches into a readable error."""
+    _check_cpu_generator_states(state, source)
     try:
         trainer.load_state_dict(state)
         set_global_rng_state(state["rng"])
@@ -144,3 +176,24 @@ def resume(path: str | os.PathLike, trainer_class: type[Trainer] = Trainer, **ov
     trainer = trainer_class.from_config(config)
     restore(trainer, state, source=str(path))
     return trainer
+
+
+def load_generator(path: str | os.PathLike, device: str | torch.device = "auto", use_ema: bool = True) -> nn.Module:
+    """The generator a checkpoint holds, in eval mode on `device`, ready to sample: `G(z)` or `G(z, labels)`
+    with z ~ N(0, I) of size `G.latent_dim` (`gan_lib.train.sample_generator(G, n, seed=...)` draws them).
+
+    Builds the generator alone from the checkpoint's config: no training data, no discriminator, no
+    optimiser state, so it works on any machine and device, whatever the run was trained on. `use_ema`
+    takes the exponential moving average of G's weights when the run kept one (what the book samples
+    from), else G's own weights."""
+    state = load_checkpoint(path)
+    config = TrainConfig.from_dict(state["config"])
+    torch.manual_seed(config.seed)  # building draws initial weights: do it reproducibly (they are overwritten)
+    generator, _ = build_models(config.dataset, config.model_config())
+    weights = state["ema"] if use_ema and state["ema"] is not None else state["generator"]
+    try:
+        generator.load_state_dict(weights)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: its generator weights do not fit the generator its config describes "
+                              f"({str(error).splitlines()[0]})") from None
+    return generator.to(select_device(device)).eval().requires_grad_(False)

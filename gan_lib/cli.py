@@ -110,12 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: 300)")
     add_config_options(train)
 
-    sample = commands.add_parser("sample", help="write N generated samples as a NumPy .npy file",
+    sample = commands.add_parser("sample", help="write N generated samples as a NumPy .npy file (needs the "
+                                 "checkpoint only: no training data)",
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sample.add_argument("--checkpoint", required=True, type=Path, help="a checkpoint.pt written by train")
     sample.add_argument("--n", type=_positive_int, default=1000, help="number of samples")
     sample.add_argument("--seed", type=int, default=0, help="noise seed")
     sample.add_argument("--label", type=int, default=None, help="class to sample (conditional models)")
+    sample.add_argument("--device", default="auto", help="where to run the generator: auto, cpu, cuda or mps")
+    sample.add_argument("--no-ema", dest="use_ema", action="store_false",
+                        help="sample from G's own weights, not their moving average (when the run kept one)")
     sample.add_argument("--out", required=True, type=Path, help="output .npy file")
     return parser
 
@@ -223,13 +227,18 @@ def torch_generator(seed: int):
 def run_sample(args) -> int:
     import numpy as np
 
-    from .checkpoint import resume
+    from .checkpoint import load_generator
+    from .train import sample_generator
 
-    trainer = resume(args.checkpoint, progress=False)
-    if args.label is not None and not 0 <= args.label < max(trainer.num_classes, 1):
-        raise SystemExit(f"error: --label {args.label} is out of range: this model has {trainer.num_classes} classes "
-                         "(0 means unconditional: leave --label out)")
-    samples = trainer.sample(args.n, labels=args.label, seed=args.seed).numpy()
+    generator = load_generator(args.checkpoint, device=args.device, use_ema=args.use_ema)
+    num_classes = getattr(generator, "num_classes", 0)
+    if args.label is not None and not num_classes:
+        raise SystemExit("error: --label applies to conditional models only; this model is unconditional "
+                         "(leave --label out)")
+    if args.label is not None and not 0 <= args.label < num_classes:
+        raise SystemExit(f"error: --label {args.label} is out of range: this model has {num_classes} classes, "
+                         f"0 to {num_classes - 1}")
+    samples = sample_generator(generator, args.n, labels=args.label, seed=args.seed).numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.out, samples)
     print(f"wrote {args.n} samples of shape {samples.shape[1:]} to {args.out}")

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .device import float64_on_cpu
 from .losses import bce_discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
 from .metrics.distances import frechet_distance
 from .metrics.toy import mode_coverage
@@ -251,6 +252,7 @@ class _Modes:
     std: float
 
 
+@float64_on_cpu()  # the Dirac-GAN's points are float64 CPU tensors
 def check_dirac_gan_step(step: Callable) -> CheckReport:
     """Check `step(theta, psi, lr, gamma) -> (theta, psi)`: one *simultaneous* gradient step on the
     Dirac-GAN of chapter 3 (G descends V(theta, psi) = log(1/2) + log sigma(-psi theta) in theta, D

@@ -44,7 +44,9 @@ def gradient_penalty(discriminator: nn.Module, real: torch.Tensor, fake: torch.T
     if real.shape != fake.shape:
         raise ValueError(f"real and fake batches differ in shape: {tuple(real.shape)} vs {tuple(fake.shape)}")
     alpha_shape = (real.shape[0],) + (1,) * (real.ndim - 1)  # (B, 1, ..., 1): one alpha per example
-    alpha = torch.rand(alpha_shape, generator=rng, device=real.device, dtype=real.dtype)
+    # Drawn where `rng` lives (the trainer's is on the CPU: the same alphas on every device), then moved.
+    alpha = torch.rand(alpha_shape, generator=rng, device=rng.device if rng is not None else real.device,
+                       dtype=real.dtype).to(real.device)
     interpolates = alpha * real.detach() + (1 - alpha) * fake.detach()
     gradient = _input_gradient(discriminator, interpolates, labels)
     norms = gradient.flatten(1).norm(2, dim=1)  # (B,)

@@ -15,6 +15,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .device import cpu_float64, float64_on_cpu
 from .losses import bce_discriminator_loss
 from .penalties import gradient_penalty
 
@@ -36,7 +37,7 @@ def _check_distributions(p: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor
     if p.shape != q.shape or p.ndim != 1:
         raise ValueError(f"p and q must be 1D tensors of bin probabilities of equal length, got "
                          f"{tuple(p.shape)} and {tuple(q.shape)}")
-    p, q = p.double(), q.double()
+    p, q = cpu_float64(p), cpu_float64(q)  # float64 on the CPU (MPS has none): call inside float64_on_cpu()
     for name, values in (("p", p), ("q", q)):
         if bool((values < 0).any()) or abs(float(values.sum()) - 1) > 1e-4:
             raise ValueError(f"{name} must be non-negative and sum to 1 (sums to {float(values.sum()):.6f}); "
@@ -49,6 +50,7 @@ def _xlogy_ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.where(a > 0, a * (torch.log(a) - torch.log(b.clamp_min(1e-300))), torch.zeros_like(a))
 
 
+@float64_on_cpu()
 def jensen_shannon_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
     """Eq. (3.6): JSD(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m) with m = (p + q) / 2, in nats, for two
     discrete distributions (K,) such as bin probabilities. 0 when p = q, log 2 when they do not overlap."""
@@ -57,6 +59,7 @@ def jensen_shannon_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
     return float(0.5 * _xlogy_ratio(p, m).sum() + 0.5 * _xlogy_ratio(q, m).sum())
 
 
+@float64_on_cpu()
 def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
     """KL(p || q) = sum p log(p / q) in nats for two discrete distributions (K,); infinite where q has
     no mass but p has."""
@@ -66,6 +69,7 @@ def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
     return float(_xlogy_ratio(p, q).sum())
 
 
+@float64_on_cpu()
 def pearson_chi_squared(p: torch.Tensor, q: torch.Tensor) -> float:
     """Pearson's chi^2(p || q) = sum (p - q)^2 / q for two discrete distributions (K,); bins where both
     are 0 count 0, bins where only q is 0 make it infinite."""
@@ -76,16 +80,18 @@ def pearson_chi_squared(p: torch.Tensor, q: torch.Tensor) -> float:
     return float(((p[mask] - q[mask]) ** 2 / q[mask]).sum())
 
 
+@float64_on_cpu()
 def wasserstein_1d(p: torch.Tensor, q: torch.Tensor, edges: torch.Tensor) -> float:
     """W1(p, q) = integral |F_p(x) - F_q(x)| dx for bin probabilities (K,) on `edges` (K + 1,): the
     earth mover's distance in 1D, exact up to the bin width."""
     p, q = _check_distributions(p, q)
     if edges.shape != (p.shape[0] + 1,):
         raise ValueError(f"edges must have one more entry than the bins: {tuple(edges.shape)} for {p.shape[0]} bins")
-    widths = edges.double().diff()
+    widths = cpu_float64(edges).diff()
     return float(((p.cumsum(0) - q.cumsum(0)).abs()[:-1] * widths[1:]).sum())
 
 
+@float64_on_cpu()
 def optimal_value(p: torch.Tensor, q: torch.Tensor) -> float:
     """C(G) = V(D*, G) = E_p[log D*(x)] + E_q[log(1 - D*(x))] computed directly from eq. (3.5) for
     bin probabilities p (data) and q (model). Eq. (3.7) says this equals -log 4 + 2 JSD(p || q)."""
@@ -105,6 +111,7 @@ def jsd_from_value(value: float) -> float:
 
 
 @torch.no_grad()
+@float64_on_cpu()
 def generator_bin_probabilities(generator: nn.Module, edges: torch.Tensor, num_samples: int = 200_000,
                                 seed: int = 0, chunk: int = 50_000) -> torch.Tensor:
     """The probability p_g gives each bin between `edges`, for a generator with 1D output: the histogram of
@@ -121,13 +128,13 @@ def generator_bin_probabilities(generator: nn.Module, edges: torch.Tensor, num_s
     rng = torch.Generator(device=device)
     rng.manual_seed(seed)
     sample = generator_sampler(generator)
-    edges = edges.to(device, torch.float64)
-    counts = torch.zeros(len(edges) - 1, dtype=torch.float64, device=device)
+    edges = cpu_float64(edges)  # binning in float64 on the CPU (MPS has no float64); G runs on its device
+    counts = torch.zeros(len(edges) - 1, dtype=torch.float64)
     for start in range(0, num_samples, chunk):
-        x = sample(min(chunk, num_samples - start), rng).double().squeeze(1)  # (n,)
+        x = cpu_float64(sample(min(chunk, num_samples - start), rng)).squeeze(1)  # (n,)
         index = torch.bucketize(x.clamp(edges[0], edges[-1]), edges[1:-1], right=True)  # bin 0..K-1 of each x
         counts += torch.bincount(index, minlength=len(counts)).double()
-    return (counts / num_samples).cpu()
+    return counts / num_samples
 
 
 def value_function(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> float:
@@ -223,6 +230,7 @@ def dirac_gan_field(theta: torch.Tensor, psi: torch.Tensor, gamma: float = 0.0) 
     return psi * sigma, -theta * sigma - gamma * psi
 
 
+@float64_on_cpu()
 def dirac_gan_jacobian(gamma: float = 0.0) -> torch.Tensor:
     """The Jacobian (2, 2) of `dirac_gan_field` at the equilibrium (0, 0), by automatic differentiation,
     in float64. Its eigenvalues decide whether small gradient steps converge to the equilibrium."""
@@ -232,6 +240,7 @@ def dirac_gan_jacobian(gamma: float = 0.0) -> torch.Tensor:
     return torch.autograd.functional.jacobian(field, torch.zeros(2, dtype=torch.float64))
 
 
+@float64_on_cpu()
 def dirac_gan_trajectory(theta: float, psi: float, lr: float, steps: int, alternating: bool = False,
                          gamma: float = 0.0) -> torch.Tensor:
     """(steps + 1, 2) points (theta, psi) of gradient steps on the Dirac-GAN from (theta, psi), float64.

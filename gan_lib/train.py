@@ -15,7 +15,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .data import is_toy, make_batches
-from .device import autocast, autocast_dtype, select_device
+from .device import autocast, autocast_dtype, configure_cuda_math, full_float32, select_device
 from .history import History
 from .losses import get_loss
 from .models import ModelConfig, build_models
@@ -51,7 +51,10 @@ class TrainConfig:
     conditional: bool = False  # class-conditional G and D (image datasets)
     seed: int = 0  # seeds models, noise and data order
     device: str = "auto"  # auto (CUDA, MPS, CPU), cpu, cuda or mps
-    mixed_precision: bool | str = "auto"  # bfloat16 autocast: "auto" on CUDA; True also on CPUs with native bf16
+    mixed_precision: bool | str = "auto"  # bfloat16 autocast: "auto" on GPUs with native bf16; True: wherever native, else an error
+    tf32: bool = False  # CUDA: let float32 products and convolutions round to TF32 (faster, less exact)
+    cudnn_benchmark: bool = False  # CUDA: let cuDNN pick the fastest convolution algorithms (results may vary run to run)
+    deterministic: bool = False  # CUDA: deterministic algorithms only, so a run and its resumption repeat bit for bit
     log_every: int = 10  # record a History row (and sync with the device) every this many steps
     progress: bool = True  # show a tqdm progress bar
     data_root: str | None = None  # where to look for (or download) Fashion-MNIST
@@ -104,8 +107,13 @@ def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> tor
 
 
 def _grad_norm(model: nn.Module, clip: float | None) -> torch.Tensor:
+    """The L2 norm of all of `model`'s gradients together; with `clip`, scale them down to at most that norm.
+    torch picks its grouped (foreach) kernels where the device has them (not on MPS) and loops elsewhere."""
     params = [p for p in model.parameters() if p.grad is not None]
-    return torch.nn.utils.clip_grad_norm_(params, clip if clip is not None else math.inf, foreach=True)
+    norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+    if clip is not None:
+        torch.nn.utils.clip_grads_with_norm_(params, clip, norm)
+    return norm
 
 
 class Trainer:
@@ -119,6 +127,8 @@ class Trainer:
         self.config = config
         self.device = select_device(config.device)
         self.amp_dtype = autocast_dtype(self.device, config.mixed_precision)
+        if self.device.type == "cuda":
+            configure_cuda_math(config.tf32, config.cudnn_benchmark, config.deterministic)
         self.batches = batches
         # Image models keep their 4D weights in channels_last (NHWC) order, the layout the batches
         # arrive in: oneDNN on the CPU and cuDNN on the GPU run these convolutions faster in it
@@ -131,7 +141,10 @@ class Trainer:
         self.opt_g = make_optimizer(config.optimizer, self.generator.parameters(), config.lr_g, config.betas)
         self.opt_d = make_optimizer(config.optimizer, self.discriminator.parameters(), config.lr_d, config.betas)
         self.ema = EMA(self.generator, config.ema_decay) if config.ema_decay else None
-        self.rng = torch.Generator(device=self.device)  # noise z, fake labels, penalty alphas
+        # Noise z, fake labels and penalty alphas are drawn on the CPU and moved to the device: the same numbers
+        # on every device, and a saved state that any device can restore (a CUDA generator's state is
+        # another format). Drawing costs microseconds next to a step.
+        self.rng = torch.Generator()
         self.rng.manual_seed(config.seed + 1)
         self.step = 0
         self.history = History()
@@ -171,8 +184,9 @@ class Trainer:
     def noise(self, n: int, rng: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """z ~ N(0, I) of shape (n, latent_dim), and uniform class labels (n,) for conditional models."""
         rng = rng or self.rng
-        z = torch.randn(n, self.latent_dim, generator=rng, device=self.device)
-        labels = torch.randint(self.num_classes, (n,), generator=rng, device=self.device) if self.num_classes else None
+        z = torch.randn(n, self.latent_dim, generator=rng, device=rng.device).to(self.device)
+        labels = torch.randint(self.num_classes, (n,), generator=rng, device=rng.device).to(self.device) \
+            if self.num_classes else None
         return z, labels
 
     def discriminator_step(self) -> dict[str, torch.Tensor]:
@@ -204,8 +218,11 @@ class Trainer:
                 real_logits = _call(self.train_discriminator, real, real_labels).float()
                 fake_logits = _call(self.train_discriminator, fake, fake_labels).float()
             d_loss = self.loss.discriminator_loss(real_logits, fake_logits)
-        penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels) \
-            if config.penalty != "none" else d_loss.new_zeros(())
+        if config.penalty != "none":
+            with full_float32(self.device):  # no TF32 either: see configure_cuda_math
+                penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels)
+        else:
+            penalty = d_loss.new_zeros(())
         total = d_loss + config.weight_of_penalty * penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
@@ -297,19 +314,11 @@ class Trainer:
     @torch.no_grad()
     def sample(self, n: int, labels: torch.Tensor | None = None, seed: int = 0, use_ema: bool = True) -> torch.Tensor:
         """`n` generated samples on the CPU, from a fixed noise seed (training's random stream is untouched).
-        Uses the EMA generator when there is one and `use_ema`; batch norm in eval mode."""
+        Uses the EMA generator when there is one and `use_ema`; batch norm in eval mode. Always in float32,
+        also when training runs in bfloat16: metrics then measure the generator, not bfloat16's rounding,
+        and the same seed gives the same samples on every device to float32 rounding."""
         generator = self.sampling_generator if use_ema else self.generator
-        rng = torch.Generator(device=self.device)
-        rng.manual_seed(seed)
-        z, random_labels = self.noise(n, rng)
-        if labels is not None:
-            labels = torch.as_tensor(labels, device=self.device).long().expand(n)
-        was_training = generator.training
-        generator.eval()
-        with autocast(self.device, self.amp_dtype):
-            out = _call(generator, z, labels if labels is not None else random_labels).float().cpu()
-        generator.train(was_training)
-        return out
+        return sample_generator(generator, n, labels=labels, seed=seed)
 
     # --- state for checkpoints (see gan_lib.checkpoint, which adds the global random generators) ---
     def state_dict(self) -> dict:
@@ -339,6 +348,28 @@ class Trainer:
         self.batches.load_state_dict(state["data"])
         self.history = History(state["history"])
         self.step = int(state["step"])
+
+
+@torch.no_grad()
+def sample_generator(generator: nn.Module, n: int, labels=None, seed: int = 0) -> torch.Tensor:
+    """`n` samples (on the CPU, float32) of `generator` in eval mode, from noise drawn on a CPU generator
+    seeded with `seed`; `labels` (an int or a tensor of n) for a conditional generator, else uniform classes.
+    What `Trainer.sample`, `python -m gan_lib sample` and `gan_lib.load_generator`'s readers use."""
+    device = next(generator.parameters()).device
+    rng = torch.Generator()
+    rng.manual_seed(seed)
+    num_classes = getattr(generator, "num_classes", 0)
+    z = torch.randn(n, generator.latent_dim, generator=rng).to(device)
+    if labels is not None:
+        labels = torch.as_tensor(labels).long().expand(n).to(device)
+    elif num_classes:
+        labels = torch.randint(num_classes, (n,), generator=rng).to(device)
+    was_training = generator.training
+    generator.eval()
+    try:
+        return _call(generator, z, labels).float().cpu()
+    finally:
+        generator.train(was_training)
 
 
 def train_gan(config: TrainConfig | None = None, **overrides) -> Trainer:

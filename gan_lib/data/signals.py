@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .batches import Batch, _check_batch_size
+from .batches import Batch, _check_batch_size, cpu_generator
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,10 @@ class SignalBatches:
         self.batch_size = _check_batch_size(batch_size)
         self.device = torch.device(device)
         self.sample_shape = signals.shape
-        self.rng = torch.Generator(device=self.device)
-        self.rng.manual_seed(seed)
+        self.rng = cpu_generator(seed)  # drawn on the CPU, moved to the device (see batches.cpu_generator)
 
     def next_batch(self) -> Batch:
-        return Batch(self.signals.sample(self.batch_size, self.rng), None)
+        return Batch(self.signals.sample(self.batch_size, self.rng).to(self.device), None)
 
     def state_dict(self) -> dict:
         return {"rng": self.rng.get_state()}

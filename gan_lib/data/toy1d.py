@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import torch
 
+from ..device import cpu_float64, float64_on_cpu
 from ..registry import Registry
 
 DISTRIBUTIONS_1D: Registry["Mixture1D"] = Registry("1D distribution")
@@ -75,9 +76,10 @@ class Mixture1D:
         """The probability of each of the len(edges) - 1 bins; the two outer bins also hold the
         tails beyond the first and last edge, so the result sums to 1."""
         edges = _check_edges(edges)
-        cdf = self.cdf(edges.double())
-        cdf[0], cdf[-1] = 0.0, 1.0  # outer bins reach -inf and +inf
-        return (cdf[1:] - cdf[:-1]).to(edges.dtype)
+        with float64_on_cpu():  # differences of the CDF in float64, on the CPU (MPS has no float64)
+            cdf = self.cdf(cpu_float64(edges))
+            cdf[0], cdf[-1] = 0.0, 1.0  # outer bins reach -inf and +inf
+            return (cdf[1:] - cdf[:-1]).to(edges.device, edges.dtype)
 
 
 def _check_edges(edges: torch.Tensor) -> torch.Tensor:

@@ -35,7 +35,7 @@ from torch import nn
 
 from ..atomic import atomic_write
 from ..data import load_images
-from ..device import select_device
+from ..device import cpu_float64, float64_on_cpu, select_device
 
 FORMAT = "gan_lib.evaluation_classifier"
 ARCHITECTURE_VERSION = 3  # part of the cache key: bump it when EvaluationClassifier or its training changes
@@ -134,7 +134,8 @@ class EvaluationClassifier(nn.Module):
     def accuracy(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
         """Share of `images` whose predicted class equals `labels`."""
         _, logits = self.embed(images, batch_size)
-        return float((logits.argmax(dim=1) == labels.cpu()).double().mean())
+        with float64_on_cpu():
+            return float(cpu_float64(logits.argmax(dim=1) == labels.cpu()).mean())
 
 
 PACKAGED_DIR = Path(__file__).with_name("weights")
@@ -203,7 +204,8 @@ def train_classifier(dataset: str, device: str | torch.device = "cpu", progress:
             print(f"{dataset} classifier: epoch {epoch + 1}/{recipe.epochs}, last loss {loss.item():.3f}", flush=True)
     model.eval()
     with torch.no_grad():  # one number for all features: keeps FD/KID in a familiar range, changes no ranking
-        square_sum = sum(float(model.body(chunk).double().pow(2).sum()) for chunk in images.split(2000))
+        with float64_on_cpu():  # the sum in float64, on the CPU (MPS has no float64)
+            square_sum = sum(float(cpu_float64(model.body(chunk)).pow(2).sum()) for chunk in images.split(2000))
         model.feature_scale.fill_((square_sum / (len(images) * recipe.feature_dim)) ** 0.5)
     model.dataset = dataset
     model.test_accuracy = model.accuracy(test.to_unit_range(), test.labels)

@@ -18,10 +18,16 @@ import warnings
 import numpy as np
 import torch
 
+from ..device import cpu_float64, float64_on_cpu
+
 
 def as_features(x, name: str = "features") -> np.ndarray:
     """`x` as a float64 numpy array (N, D), with a clear error for the wrong shape or values."""
-    array = x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64)
+    if isinstance(x, torch.Tensor):
+        with float64_on_cpu():
+            array = cpu_float64(x).numpy()
+    else:
+        array = np.asarray(x, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"{name} must have shape (N, D), got {array.shape}; flatten images or use "
                          "evaluation_classifier(...).embed(images) to get features")

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from ..data.toy import TOY_DISTRIBUTIONS, ToyDistribution
+from ..device import cpu_float64, float64_on_cpu
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ModeCoverage:
         return asdict(self)
 
 
+@float64_on_cpu()  # the shares below are float64, computed on the CPU (MPS has no float64)
 def mode_coverage(samples: torch.Tensor, distribution: ToyDistribution, threshold: float = 3.0) -> ModeCoverage:
     """Mode statistics of `samples` (N, 2) against the modes of `distribution`."""
     if distribution.modes is None:
@@ -42,7 +44,7 @@ def mode_coverage(samples: torch.Tensor, distribution: ToyDistribution, threshol
     counts = torch.bincount(nearest[high_quality], minlength=len(modes))  # (K,)
     total = int(counts.sum())
     if total:
-        q = counts.double() / total
+        q = cpu_float64(counts) / total
         nonzero = q > 0
         reverse_kl = float((q[nonzero] * torch.log(q[nonzero] * len(modes))).sum())
     else:
@@ -50,7 +52,7 @@ def mode_coverage(samples: torch.Tensor, distribution: ToyDistribution, threshol
     return ModeCoverage(
         modes_captured=int((counts > 0).sum()),
         num_modes=len(modes),
-        high_quality_fraction=float(high_quality.double().mean()),
+        high_quality_fraction=float(cpu_float64(high_quality).mean()),
         reverse_kl=reverse_kl,
         counts=tuple(int(c) for c in counts),
     )
