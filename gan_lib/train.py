@@ -6,7 +6,9 @@ discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch st
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import asdict, dataclass, fields
 from typing import Callable, Iterable
 
@@ -96,6 +98,17 @@ class TrainConfig:
 
 
 CONFIG_FIELDS = frozenset(f.name for f in fields(TrainConfig))  # every setting a TrainConfig has
+# Names a file to which every Trainer appends its config as one JSON line: `make notebooks` sets it, and
+# tools/chapter_configs.py checks that tests/test_mac_stand_in.py covers every configuration the chapters train.
+CONFIG_LOG_VARIABLE = "GAN_LIB_CONFIG_LOG"
+
+
+def log_config(config: TrainConfig) -> None:
+    """Append `config` to the file `$GAN_LIB_CONFIG_LOG` names, if it is set (nothing otherwise)."""
+    path = os.environ.get(CONFIG_LOG_VARIABLE)
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(config.to_dict()) + "\n")
 
 
 class TrainingDivergedError(RuntimeError):
@@ -125,6 +138,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, generator: nn.Module, discriminator: nn.Module, batches):
         self.config = config
+        log_config(config)
         self.device = select_device(config.device)
         self.amp_dtype = autocast_dtype(self.device, config.mixed_precision)
         if self.device.type == "cuda":
