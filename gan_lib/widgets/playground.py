@@ -94,9 +94,15 @@ class Playground:
         self.status.value = status_html(" · ".join(part for part in (self._status_prefix(), text) if part), error)
 
     def _start_session(self, trainer) -> None:
-        self.session = TrainingSession(trainer, self.chunk_steps, on_chunk=self._from_current_session(self._on_chunk),
-                                       on_stop=self._from_current_session(self._on_stop), threads=self.threads,
-                                       runner=self.runner)
+        self._use_session(TrainingSession(trainer, self.chunk_steps, threads=self.threads, runner=self.runner,
+                                          on_chunk=self._from_current_session(self._on_chunk),
+                                          on_stop=self._from_current_session(self._on_stop)))
+
+    def _use_session(self, session: TrainingSession | None) -> None:
+        """Replace the session (None: no valid model). The new one is not training, whatever the Train
+        button showed: the replaced run's own `_on_stop` may come later, and is ignored."""
+        self.session = session
+        self._show_training(False)
 
     def _from_current_session(self, callback):
         """`callback`, ignored when a session that `reset` has replaced calls it: with the event-loop
@@ -106,7 +112,7 @@ class Playground:
 
     def _refuse(self, error: Exception) -> bool:
         """No model for invalid settings: the buttons that need one are disabled and the reason shown."""
-        self.session = None
+        self._use_session(None)
         self._disable_training(True)
         self._say(f"Invalid settings: {error}", error=True)
         return False
