@@ -1,6 +1,10 @@
 """The playgrounds driven through their Python API, as the buttons drive them (headless, tiny CPU runs)."""
+import asyncio
 import math
+import sys
+import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -18,6 +22,7 @@ from gan_lib.widgets.playground import learning_rates, rate_label  # noqa: E402
 
 PNG_MAGIC, JPEG_MAGIC = b"\x89PNG", b"\xff\xd8\xff"
 FAST = {"g_width": 16, "d_width": 16, "batch_size": 32}  # tiny networks: every test stays well under a second of CPU
+RUNNER_VARIABLE = "GAN_LIB_PLAYGROUND_RUNNER"  # overrides runner="auto" (widgets.session.resolve_runner)
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +30,13 @@ def _one_cpu_thread():
     """The playgrounds train their tiny networks on one thread (see widgets.session.torch_threads); so do these tests."""
     with torch_threads(1):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _auto_runner_is_the_thread(monkeypatch):
+    """Off Colab and with no override, runner="auto" (the playgrounds' default) is the worker thread."""
+    monkeypatch.delenv(RUNNER_VARIABLE, raising=False)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
 
 
 def wait_until(predicate, timeout=30.0):
@@ -316,3 +328,139 @@ def test_static_sweep_draws_trained_cells_and_refusals():
             static_sweep(rows=("los", ["hinge"]))
     finally:
         plt.close(figure)
+
+
+# --- the event-loop runner (Google Colab shows no widget update sent from a background thread) -------------
+@pytest.fixture
+def widget_sends(monkeypatch):
+    """(widget, thread) for every message a widget sends from now on: ipywidgets 8 sends every message
+    to the frontend (state updates from send_state, custom messages from send) through Widget._send."""
+    import ipywidgets
+
+    sends, send = [], ipywidgets.Widget._send
+
+    def recording_send(widget, msg, buffers=None):
+        sends.append((widget, threading.current_thread()))
+        send(widget, msg, buffers)
+
+    monkeypatch.setattr(ipywidgets.Widget, "_send", recording_send)
+    return sends
+
+
+async def loop_until(predicate, timeout=30.0):
+    """Give the event loop turns, as an idle kernel does, until `predicate()` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.005)
+
+
+def test_runner_auto_is_the_event_loop_on_colab_and_the_environment_overrides_it(monkeypatch):
+    trainer = build_toy_trainer(ToySettings(**FAST))
+    runner = lambda choice="auto": TrainingSession(trainer, runner=choice).runner  # noqa: E731
+    assert runner() == "thread" and runner("event-loop") == "event-loop"
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))  # as in a Colab kernel
+    assert runner() == "event-loop" and runner("thread") == "thread"  # an explicit choice stands
+    monkeypatch.setenv(RUNNER_VARIABLE, "thread")
+    assert runner() == "thread"
+    monkeypatch.delitem(sys.modules, "google.colab")
+    monkeypatch.setenv(RUNNER_VARIABLE, "event-loop")
+    assert runner() == "event-loop" and ToyPlayground(**FAST).session.runner == "event-loop"
+    with pytest.raises(ValueError, match="runner must be one of 'thread', 'event-loop', 'auto', got 'fibre'"):
+        ToyPlayground(runner="fibre", **FAST)
+    monkeypatch.setenv(RUNNER_VARIABLE, "colab")
+    with pytest.raises(ValueError, match="GAN_LIB_PLAYGROUND_RUNNER must be 'thread' or 'event-loop', got 'colab'"):
+        runner()
+
+
+def test_toy_playground_trains_on_the_event_loop_and_pauses_within_a_chunk(widget_sends):
+    async def train_then_pause():
+        playground = ToyPlayground(refresh_hz=1e6, runner="event-loop", **FAST)  # every chunk redrawn
+        first_frame, sends_before = bytes(playground.image.value), len(widget_sends)
+        playground.train_button.click()
+        assert playground.running and playground.trainer.step == 0  # a task: it trains when the loop gets its turn
+        await loop_until(lambda: playground.trainer.step >= 20 and playground.refresh_count >= 4)
+        assert bytes(playground.image.value) != first_frame and "steps/s" in playground.status.value
+        paused_at = playground.trainer.step
+        playground.train_button.click()  # Pause: returns at once; the run ends at its next turn
+        await loop_until(lambda: not playground.running)
+        return playground, paused_at, widget_sends[sends_before:]
+
+    playground, paused_at, sends_while_training = asyncio.run(train_then_pause())
+    assert playground.session.stop_reason == "paused" and "paused" in playground.message
+    assert paused_at <= playground.trainer.step <= paused_at + playground.chunk_steps
+    assert playground.train_button.description == "Train" and playground.last_snapshot.step == playground.trainer.step
+    assert sum(widget is playground.image for widget, _ in sends_while_training) >= 4  # the redraws
+    assert widget_sends and all(thread is threading.main_thread() for _, thread in widget_sends)
+
+
+def test_thread_runner_redraws_from_the_worker_thread(widget_sends):
+    """The control for the test above: the recorder does see sends from another thread (those Colab drops)."""
+    playground = ToyPlayground(refresh_hz=1e6, runner="thread", **FAST)
+    playground.train_button.click()
+    wait_until(lambda: playground.refresh_count >= 4)
+    playground.train_button.click()
+    assert "gan_lib-widget-training" in {thread.name for widget, thread in widget_sends if widget is playground.image}
+
+
+def test_controls_that_replace_the_model_during_an_event_loop_run():
+    async def train_then_rebuild():
+        playground = ToyPlayground(runner="event-loop", **FAST)
+        playground.train_button.click()
+        await loop_until(lambda: playground.trainer.step >= 10)
+        old = playground.session
+        playground.controls["g_width"].value = 32  # a new model; the old run ends at its next turn
+        await loop_until(lambda: not old.running)
+        assert old.stop_reason == "paused" and playground.session is not old and playground.trainer.step == 0
+        assert "new model built" in playground.message and playground.train_button.description == "Train"
+        playground.train_button.click()
+        await loop_until(lambda: playground.trainer.step >= 10)
+        old = playground.session
+        playground.controls["loss"].value = "wasserstein"  # invalid without a constraint: no model
+        await loop_until(lambda: not old.running)
+        return playground
+
+    playground = asyncio.run(train_then_rebuild())
+    assert playground.session is None and playground.message.startswith("Invalid settings")
+    assert playground.train_button.description == "Train" and playground.train_button.disabled
+
+
+def test_event_loop_run_rolls_back_a_divergence_and_refuses_to_block_its_loop():
+    async def diverge():
+        playground = ToyPlayground(runner="event-loop", **FAST)
+        for _ in range(2):
+            playground.step_button.click()
+        good = parameters(playground.trainer.generator)
+        playground.trainer.loss = GANLoss("nan", bce_discriminator_loss, lambda fake: fake.mean() * math.nan, "broken")
+        playground.train_button.click()
+        with pytest.raises(RuntimeError, match="would block the run"):
+            playground.session.wait(1)
+        await loop_until(lambda: not playground.running)
+        return playground, good
+
+    playground, good = asyncio.run(diverge())
+    assert playground.session.stop_reason == "diverged" and playground.trainer.step == 2
+    assert same(good, parameters(playground.trainer.generator)) and playground.session.wait(0)
+    assert "diverged" in playground.message and "#b00020" in playground.status.value
+    outside_a_loop = TrainingSession(build_toy_trainer(ToySettings(**FAST)), runner="event-loop")
+    with pytest.raises(RuntimeError, match="no running|there is none"):
+        outside_a_loop.start()
+    assert not outside_a_loop.running
+
+
+def test_image_playground_bounded_run_on_the_event_loop(widget_sends):
+    async def train():
+        playground = ImagePlayground(dataset="digits", steps=6, batch_size=32, width=8, refresh_hz=50.0,
+                                     runner="event-loop")
+        first_samples = bytes(playground.samples.value)
+        playground.train_button.click()
+        assert playground.running and playground.trainer.step == 0
+        await loop_until(lambda: not playground.running)
+        return playground, first_samples
+
+    playground, first_samples = asyncio.run(train())
+    assert playground.session.stop_reason == "finished" and "explore" in playground.message
+    assert playground.trainer.step == 6 == playground.progress.value and bytes(playground.samples.value) != first_samples
+    assert any(widget is playground.samples for widget, _ in widget_sends)
+    assert all(thread is threading.main_thread() for _, thread in widget_sends)

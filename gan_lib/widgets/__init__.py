@@ -10,8 +10,9 @@ live and structural controls, the status line. How fast the 2D playground trains
 measured by benchmarks/playground_speed.py.
 
 The layers underneath are usable without widgets: `ToySettings` / `ImageSettings` (validated
-knobs), `TrainingSession` (background training with pause and rollback on divergence),
-`take_toy_snapshot` and the figure functions (pure drawing on Agg canvases).
+knobs), `TrainingSession` (training in chunks on a worker thread or the kernel's event loop, with
+pause and rollback on divergence), `take_toy_snapshot` and the figure functions (pure drawing on
+Agg canvases).
 Importing this package imports ipywidgets lazily: only building a playground needs it.
 """
 from .figures import ToyView, explorer_figure, figure_to_png, sample_grid_figure, toy_figure

@@ -3,10 +3,10 @@
     from gan_lib.widgets import ImagePlayground
     ImagePlayground(dataset="digits", steps=300)     # 8x8 digits: seconds on a CPU
 
-A run trains `steps` generator updates on a worker thread (pause and continue at will), with a
-progress bar and a sample grid redrawn `refresh_hz` times per second. The latent explorer below
-moves along two directions of z, or between two samples; a class-conditional model adds a class
-picker. Used in chapter 4.
+A run trains `steps` generator updates on the session's runner (a worker thread, or the kernel's
+event loop on Colab; pause and continue at will), with a progress bar and a sample grid redrawn
+`refresh_hz` times per second. The latent explorer below moves along two directions of z, or
+between two samples; a class-conditional model adds a class picker. Used in chapter 4.
 """
 from __future__ import annotations
 
@@ -33,16 +33,17 @@ class ImagePlayground(Playground):
     Drive it from Python as the buttons do: `train_button.click()` (train / pause),
     `reset_button.click()`, `new_points_button.click()`, and set `controls[...]` or
     `explorer[...]` values; read `trainer`, `message`, `progress.value`, `samples.value`
-    and `explorer_image.value` (PNG bytes).
+    and `explorer_image.value` (PNG bytes). `runner`: "thread", "event-loop" or "auto"
+    (see `session.resolve_runner`).
     """
 
     live_settings, chunk_steps = LIVE_SETTINGS, CHUNK_STEPS
 
     def __init__(self, settings: ImageSettings | None = None, refresh_hz: float = 2.0, threads: int | None = None,
-                 **overrides):
+                 runner: str = "auto", **overrides):
         import ipywidgets as widgets
 
-        super().__init__(threads)
+        super().__init__(threads, runner)
         initial = (settings or ImageSettings()).replace(**overrides)
         self.refresh_hz = refresh_hz
         style, layout = {"description_width": "120px"}, widgets.Layout(width="310px")
@@ -189,14 +190,14 @@ class ImagePlayground(Playground):
         self.progress.description = f"{trainer.step} steps"
 
     # --- callbacks ------------------------------------------------------------------------------
-    def _on_chunk(self, session) -> None:  # worker thread
+    def _on_chunk(self, session) -> None:  # on the session's runner: a worker thread or the event loop
         self._update_progress()
         if self.trainer.step >= self.trainer.config.steps:  # 'steps' was lowered during the run
             session.pause()
         if time.perf_counter() - self._last_refresh >= 1.0 / self.refresh_hz:
             self.refresh()
 
-    def _on_stop(self, session, reason: str) -> None:  # worker thread
+    def _on_stop(self, session, reason: str) -> None:  # on the session's runner, once per run
         self._show_training(False)
         self._update_progress()
         self.refresh()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from .session import TrainingSession
+from .session import TrainingSession, resolve_runner
 
 # Learning rates a slider offers: 1, 2 and 5 times each power of ten. The slider shows the exact number
 # the optimiser receives, where a log-scale slider would round 1.26e-3 to a label of "1e-03".
@@ -56,13 +56,15 @@ def fitting_image(widgets, image_format: str):
 class Playground:
     """Shared state and actions. Subclasses set `live_settings` (controls applied to the running model)
     and `chunk_steps`, build `controls`, `train_button` and `status`, and implement `reset`,
-    `refresh` and `_settings_for_live_change`."""
+    `refresh`, `_settings_for_live_change` and the session's callbacks `_on_chunk` and `_on_stop`.
+    `runner`: how the session trains, "thread", "event-loop" or "auto" (see `session.resolve_runner`)."""
 
     live_settings: tuple[str, ...] = ()
     chunk_steps: int = 5
 
-    def __init__(self, threads: int | None):
+    def __init__(self, threads: int | None, runner: str = "auto"):
         self.threads = threads
+        self.runner = resolve_runner(runner)
         self.session: TrainingSession | None = None
         self.message = ""
 
@@ -92,12 +94,25 @@ class Playground:
         self.status.value = status_html(" · ".join(part for part in (self._status_prefix(), text) if part), error)
 
     def _start_session(self, trainer) -> None:
-        self.session = TrainingSession(trainer, self.chunk_steps, on_chunk=self._on_chunk, on_stop=self._on_stop,
-                                       threads=self.threads)
+        self._use_session(TrainingSession(trainer, self.chunk_steps, threads=self.threads, runner=self.runner,
+                                          on_chunk=self._from_current_session(self._on_chunk),
+                                          on_stop=self._from_current_session(self._on_stop)))
+
+    def _use_session(self, session: TrainingSession | None) -> None:
+        """Replace the session (None: no valid model). The new one is not training, whatever the Train
+        button showed: the replaced run's own `_on_stop` may come later, and is ignored."""
+        self.session = session
+        self._show_training(False)
+
+    def _from_current_session(self, callback):
+        """`callback`, ignored when a session that `reset` has replaced calls it: with the event-loop
+        runner a paused run ends only after the handler that paused it (a control that builds a new
+        model) has returned, and must not redraw or relabel the new model."""
+        return lambda session, *args: callback(session, *args) if session is self.session else None
 
     def _refuse(self, error: Exception) -> bool:
         """No model for invalid settings: the buttons that need one are disabled and the reason shown."""
-        self.session = None
+        self._use_session(None)
         self._disable_training(True)
         self._say(f"Invalid settings: {error}", error=True)
         return False

@@ -5,8 +5,9 @@
 
 Every control maps to a field of `ToySettings`. Learning rates and D steps apply to the
 running model at once (the reader can calm a run that oscillates); every other control
-builds a new model. Training runs on a worker thread (`TrainingSession`), so the notebook
-stays responsive; the view is redrawn at most `refresh_hz` times per second.
+builds a new model. Training runs in chunks on the session's runner (`TrainingSession`: a worker
+thread, or the kernel's event loop on Colab), so the notebook stays responsive; the view is
+redrawn at most `refresh_hz` times per second.
 """
 from __future__ import annotations
 
@@ -32,18 +33,19 @@ class ToyPlayground(Playground):
     The Python API is what the buttons call, so tests and scripts drive it headless:
     set `playground.controls[name].value`, call `train_button.click()` (train / pause),
     `step_button.click()` and `reset_button.click()`; read `trainer`, `message`,
-    `last_snapshot` and `image.value` (JPEG bytes).
+    `last_snapshot` and `image.value` (JPEG bytes). `runner`: "thread", "event-loop" or "auto"
+    (see `session.resolve_runner`).
     """
 
     live_settings, chunk_steps = LIVE_SETTINGS, CHUNK_STEPS
 
     def __init__(self, settings: ToySettings | None = None, refresh_hz: float = 8.0, threads: int | None = 1,
-                 **overrides):
+                 runner: str = "auto", **overrides):
         import ipywidgets as widgets
 
         if not refresh_hz > 0:
             raise ValueError(f"refresh_hz must be positive, got {refresh_hz!r}")
-        super().__init__(threads)
+        super().__init__(threads, runner)
         initial = (settings or ToySettings()).replace(**overrides)
         self.refresh_hz = refresh_hz
         self.controls = self._make_controls(widgets, initial)
@@ -171,12 +173,12 @@ class ToyPlayground(Playground):
         self.refresh_seconds += self._last_refresh - started
 
     # --- callbacks --------------------------------------------------------------------------
-    def _on_chunk(self, session) -> None:  # worker thread
+    def _on_chunk(self, session) -> None:  # on the session's runner: a worker thread or the event loop
         if time.perf_counter() - self._last_refresh >= 1.0 / self.refresh_hz:
             self.refresh()
             self._say("training")
 
-    def _on_stop(self, session, reason: str) -> None:  # worker thread, once per run
+    def _on_stop(self, session, reason: str) -> None:  # on the session's runner, once per run
         self._show_training(False)
         if reason == "diverged":
             self._after_divergence()
