@@ -102,3 +102,45 @@ def test_bad_data_requests():
     with pytest.raises(ValueError, match="floats in \\[-1, 1\\]"):
         ImageBatches(torch.zeros(10, 1, 8, 8, dtype=torch.uint8), None, 2, torch.device("cpu"))
     assert "grid" in DATASETS
+
+
+def _write_idx(path, array):
+    """An uncompressed IDX file of unsigned bytes (the MNIST format)."""
+    header = (0x0800 | array.ndim).to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(header + array.astype("uint8").tobytes())
+
+
+def test_gan_lib_download_1_fetches_missing_fashion_mnist_into_gan_lib_data(tmp_path, monkeypatch):
+    # What the chapters' Colab cell relies on: with GAN_LIB_DOWNLOAD=1 a missing Fashion-MNIST is fetched
+    # (torchvision's downloader, replaced here by one that writes 3 tiny images) into $GAN_LIB_DATA.
+    import numpy as np
+    import torchvision
+
+    from gan_lib.data import images as image_module
+
+    fetched = []
+
+    def fake_download(root, train, download):
+        raw = tmp_path / "store" / "FashionMNIST" / "raw"
+        raw.mkdir(parents=True, exist_ok=True)
+        prefix = "train" if train else "t10k"
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", np.full((3, 28, 28), 255))
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.array([0, 1, 9]))
+        fetched.append((root, train, download))
+
+    monkeypatch.setattr(torchvision.datasets, "FashionMNIST", fake_download)
+    monkeypatch.setattr(image_module, "FASHION_MNIST_SYSTEM_ROOT", tmp_path / "no-system-copy")
+    monkeypatch.setattr(image_module, "PROJECT_DATA_ROOT", None)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GAN_LIB_DATA", str(tmp_path / "store"))
+    monkeypatch.delenv("GAN_LIB_DOWNLOAD", raising=False)
+    with pytest.raises(image_module.DatasetNotFoundError, match="GAN_LIB_DOWNLOAD"):
+        image_module.load_fashion_mnist("test")
+    assert fetched == []  # nothing downloaded unless allowed
+    monkeypatch.setenv("GAN_LIB_DOWNLOAD", "1")
+    test = image_module.load_fashion_mnist("test")
+    assert fetched == [(str(tmp_path / "store"), False, True)]
+    assert test.labels.tolist() == [0, 1, 9] and float(test.to_unit_range().min()) == 1.0
+    monkeypatch.setenv("GAN_LIB_DOWNLOAD", "yes")
+    with pytest.raises(ValueError, match="GAN_LIB_DOWNLOAD='yes': use 1"):
+        image_module.download_allowed()

@@ -2,7 +2,8 @@
 
 Both are small enough to keep as one uint8 tensor; `to_unit_range` turns them into
 float images in [-1, 1] (the range of a tanh generator). Nothing is downloaded unless
-the caller passes `download=True`.
+the caller passes `download=True` or the environment says `GAN_LIB_DOWNLOAD=1` (the
+chapters' Colab cell sets it: a notebook there has no other copy of the data).
 """
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ import numpy as np
 import torch
 
 FASHION_MNIST_SYSTEM_ROOT = Path("/usr/share/datasets/fashion-mnist")
-PROJECT_DATA_ROOT = Path(__file__).resolve().parents[2] / "data"  # where `make` downloads to, if it must
+_CHECKOUT = Path(__file__).resolve().parents[2]  # the repository, when gan_lib runs from a clone
+# Where `make` downloads to, if it must: the clone's data/ (None when gan_lib is installed from a wheel).
+PROJECT_DATA_ROOT = _CHECKOUT / "data" if (_CHECKOUT / "pyproject.toml").is_file() else None
+DOWNLOAD_VARIABLE = "GAN_LIB_DOWNLOAD"  # "1": a missing dataset may be downloaded (into $GAN_LIB_DATA or ./data)
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -91,35 +95,52 @@ def fashion_mnist_roots(root: str | os.PathLike | None = None) -> list[Path]:
     if os.environ.get("GAN_LIB_DATA"):
         data_root = Path(os.environ["GAN_LIB_DATA"])
         roots += [data_root, data_root / "FashionMNIST" / "raw"]
-    roots += [PROJECT_DATA_ROOT, PROJECT_DATA_ROOT / "FashionMNIST" / "raw", FASHION_MNIST_SYSTEM_ROOT]
-    return roots
+    for data_root in (PROJECT_DATA_ROOT, Path("data")):  # the clone's data/, then ./data (a download's default)
+        if data_root is not None:
+            roots += [data_root, data_root / "FashionMNIST" / "raw"]
+    return roots + [FASHION_MNIST_SYSTEM_ROOT]
+
+
+def download_allowed() -> bool:
+    """Whether the environment allows downloading a missing dataset (`GAN_LIB_DOWNLOAD=1`)."""
+    value = os.environ.get(DOWNLOAD_VARIABLE, "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{DOWNLOAD_VARIABLE}={value!r}: use 1 to allow downloads, 0 or unset to forbid them")
+    return value == "1"
+
+
+def default_download_root() -> Path:
+    """Where a download goes when no root is given: `$GAN_LIB_DATA`, else ./data."""
+    return Path(os.environ.get("GAN_LIB_DATA") or "data")
 
 
 def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = None, download: bool = False) -> ImageSet:
     """Fashion-MNIST (Xiao et al., 2017): 60,000 train / 10,000 test images of 28x28.
 
-    Looks in `root`, then `$GAN_LIB_DATA`, then `/usr/share/datasets/fashion-mnist/`
-    (Debian's `dataset-fashion-mnist`). With `download=True` and a `root`, missing
-    files are fetched by torchvision.
+    Looks in `root`, then `$GAN_LIB_DATA`, then the clone's and the working folder's `data/`, then
+    `/usr/share/datasets/fashion-mnist/` (Debian's `dataset-fashion-mnist`). With `download=True`
+    (or `GAN_LIB_DOWNLOAD=1` in the environment), missing files are fetched by torchvision into
+    `root`, or `$GAN_LIB_DATA`, or ./data.
     """
     if split not in _FASHION_FILES:
         raise ValueError(f"unknown split {split!r}; choose 'train' or 'test'")
     image_stem, label_stem = _FASHION_FILES[split]
     roots = fashion_mnist_roots(root)
     image_path, label_path = _find_idx(roots, image_stem), _find_idx(roots, label_stem)
-    if (image_path is None or label_path is None) and download:
-        if root is None:
-            raise ValueError("download=True needs a root directory to download into, e.g. root='data'")
-        import torchvision  # only imported when a download is asked for
+    if (image_path is None or label_path is None) and (download or download_allowed()):
+        import torchvision  # only imported when a download is needed
 
-        torchvision.datasets.FashionMNIST(root=str(root), train=(split == "train"), download=True)
+        target = Path(root) if root is not None else default_download_root()
+        torchvision.datasets.FashionMNIST(root=str(target), train=(split == "train"), download=True)
+        roots = fashion_mnist_roots(target)
         image_path, label_path = _find_idx(roots, image_stem), _find_idx(roots, label_stem)
     if image_path is None or label_path is None:
         searched = ", ".join(str(r) for r in roots)
         raise DatasetNotFoundError(
             f"Fashion-MNIST ({split}) not found in: {searched}. Fix: on Debian/Ubuntu run "
             "'sudo apt-get install dataset-fashion-mnist'; or pass root=DIR with the four IDX files; "
-            "or allow a download with root=DIR, download=True (CLI: --data-root DIR --download)."
+            "or allow a download with download=True (root=DIR to choose where; CLI: --download [--data-root DIR]; "
+            "in a notebook: os.environ['GAN_LIB_DOWNLOAD'] = '1')."
         )
     images = torch.from_numpy(_read_idx(image_path).copy()).unsqueeze(1)  # (N, 1, 28, 28)
     labels = torch.from_numpy(_read_idx(label_path).astype(np.int64))  # (N,)
