@@ -48,12 +48,14 @@ class CheckpointError(RuntimeError):
 # as plain lists and tensors, which torch.load(weights_only=True) accepts.
 
 def global_rng_state() -> dict:
-    """torch's CPU and CUDA, numpy's and Python's global random states."""
+    """torch's CPU and current-GPU, numpy's and Python's global random states."""
     kind, keys, position, has_gauss, cached_gaussian = np.random.get_state()
     version, internal, gauss = random.getstate()
     return {
         "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        # The current GPU's only, and only once CUDA is in use: reading every GPU's state would start a CUDA
+        # context (memory) on each of them, and the training draws from CPU generators anyway.
+        "cuda": [torch.cuda.get_rng_state()] if torch.cuda.is_available() and torch.cuda.is_initialized() else [],
         "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(position),
                   "has_gauss": int(has_gauss), "cached": float(cached_gaussian)},
         "python": {"version": version, "internal": list(internal), "gauss": gauss},
@@ -61,13 +63,12 @@ def global_rng_state() -> dict:
 
 
 def set_global_rng_state(state: dict) -> None:
-    """Restore what `global_rng_state` returned. CUDA's states go to as many GPUs as both the file and this
-    machine have: none on a laptop, the first one when a two-GPU run resumes on one GPU. (The training
-    itself draws from CPU generators, so this changes only what other code draws from CUDA.)"""
+    """Restore what `global_rng_state` returned. The saved CUDA state goes to the current GPU, where there is
+    one; a laptop ignores it, and a file from an older gan_lib with one state per GPU gives its first. (The
+    training itself draws from CPU generators, so this changes only what other code draws from CUDA.)"""
     torch.set_rng_state(state["torch"])
-    cuda_states = state["cuda"] if torch.cuda.is_available() else []
-    for index, cuda_state in enumerate(cuda_states[:torch.cuda.device_count()] if cuda_states else []):
-        torch.cuda.set_rng_state(cuda_state, device=index)
+    if torch.cuda.is_available() and state["cuda"]:
+        torch.cuda.set_rng_state(state["cuda"][0], device=torch.cuda.current_device())
     numpy_state = state["numpy"]
     np.random.set_state((numpy_state["kind"], numpy_state["keys"].numpy().astype(np.uint32), numpy_state["pos"],
                          numpy_state["has_gauss"], numpy_state["cached"]))

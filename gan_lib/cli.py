@@ -239,9 +239,10 @@ def run_sample(args) -> int:
         raise SystemExit(f"error: --label {args.label} is out of range: this model has {num_classes} classes, "
                          f"0 to {num_classes - 1}")
     samples = sample_generator(generator, args.n, labels=args.label, seed=args.seed).numpy()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.save(args.out, samples)
-    print(f"wrote {args.n} samples of shape {samples.shape[1:]} to {args.out}")
+    out = args.out if args.out.suffix == ".npy" else args.out.with_name(args.out.name + ".npy")  # as np.save names it
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out, samples)
+    print(f"wrote {args.n} samples of shape {samples.shape[1:]} to {out}")
     return 0
 
 

@@ -57,20 +57,28 @@ def test_a_checkpoint_written_beside_two_gpus_resumes_exactly_on_the_cpu(tmp_pat
     assert torch.equal(straight.sample(8, seed=5), resumed.sample(8, seed=5))
 
 
-def test_cuda_states_go_to_as_many_gpus_as_there_are(monkeypatch):
-    # Two GPUs' states restored on a one-GPU machine: the first GPU gets the first state, nothing fails.
+def test_the_saved_cuda_state_goes_to_the_current_gpu_whatever_the_count(monkeypatch):
+    # A file written beside two GPUs (one state each, as gan_lib 0.1 saved) restored on a one-GPU machine,
+    # and on a laptop: nothing fails, and the current GPU gets the first state.
     restored = []
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: [CUDA_STATE])
-    monkeypatch.setattr(torch.cuda, "set_rng_state", lambda state, device: restored.append(device))
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "set_rng_state", lambda state, device: restored.append((device, state.numel())))
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", lambda states: pytest.fail("would touch every GPU"))
     state = global_rng_state()
     state["cuda"] = [CUDA_STATE, CUDA_STATE]
     set_global_rng_state(state)
-    assert restored == [0]
+    assert restored == [(0, 16)]
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     set_global_rng_state(state)  # and none on a laptop
-    assert restored == [0]
+    assert restored == [(0, 16)]
+
+
+def test_saving_reads_no_gpu_state_before_cuda_is_in_use(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: pytest.fail("would start a context on every GPU"))
+    assert global_rng_state()["cuda"] == []
 
 
 def test_a_version_1_gpu_checkpoint_names_what_still_works(tmp_path):
