@@ -110,6 +110,14 @@ def test_cache_guard_fingerprint_depends_on_content_and_requirements(tmp_path):
     assert book_cache_guard.code_fingerprint(tmp_path) != first
 
 
+def test_cache_guard_fingerprint_covers_the_result_files_the_chapters_show(tmp_path):
+    write(tmp_path / "gan_lib" / "results" / "speed.json", '{"threads": 2}\n')
+    write(tmp_path / "requirements.txt", "torch\n")
+    first = book_cache_guard.code_fingerprint(tmp_path)
+    write(tmp_path / "gan_lib" / "results" / "speed.json", '{"threads": 1}\n')  # a re-run benchmark
+    assert book_cache_guard.code_fingerprint(tmp_path) != first
+
+
 def test_browser_check_reads_every_page_of_the_toc_in_order(tmp_path):
     write(tmp_path / "_toc.yml", """format: jb-book
 root: book/intro
