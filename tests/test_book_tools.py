@@ -1,23 +1,13 @@
 """Tests of the book's build and check helpers in tools/: the link scan, the cache guard, the notebook refresher,
 the browser checks' pure parts."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-TOOLS = Path(__file__).resolve().parents[1] / "tools"
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+from .conftest import TOOLS, load_tool
 
 
 check_links = load_tool("check_links")
