@@ -9,7 +9,8 @@ the other, with the Frechet distance of 2,000 samples (the EMA generator where t
 one) measured at fixed times off the clock, as in the speed benchmark's race. The candidates vary
 one thing at a time from the DCGAN paper's settings: batch size, learning rate, width. Its winner
 (half width, batch 32, 5e-4, EMA 0.99) is where the step search starts. Writes
-benchmarks/results/recipes.json and recipes.md (--quick: recipes-quick.*).
+gan_lib/results/recipes.json and recipes.md, which chapter 4 shows and gan_lib ships (--quick:
+benchmarks/results/recipes-quick.*).
 
 The step search (`--by-steps`) asks the question a chapter asks: which changes reach the lowest FD
 in a fixed number of generator steps (1,500 to 4,500), over several seeds? A chapter runs a fixed
@@ -17,7 +18,7 @@ number of steps, not seconds, so that every machine trains the same model; each 
 its time per step, since a change that makes a step dearer (a larger batch, a penalty's extra
 backward pass) spends more of the chapter's time budget. Its winner, CHOSEN, is
 `gan_lib.recipe("fashion-mnist")`, the recipe chapter 4 trains and the speed benchmark races.
-Writes recipes-steps.json and recipes-steps.md; a run with --only adds its rows to the file.
+Writes gan_lib/results/recipes-steps.json and recipes-steps.md; a run with --only adds its rows to the file.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from gan_lib.device import describe_machine
 from gan_lib.sweep import variant
 
 from .peak import sync
-from .speed import RESULTS, FrechetProbe, race, write_results
+from .speed import RESULTS, SHIPPED, FrechetProbe, race, write_results
 
 
 # What the step search starts from: the recipe the time search chose (chapter 4's until the step search
@@ -123,8 +124,8 @@ def run_by_steps(seeds=(0, 1), eval_at=STEP_EVAL_AT, only: list[str] | None = No
                "samples": probe.n, "quick": quick, "rows": rows}
     with _locked(RESULTS / "recipes-steps.lock"):  # two searches may finish at once (one thread each)
         if only and not quick:
-            results = merge_rows(_load(RESULTS / "recipes-steps.json"), results)
-        return write_results("recipes-steps", results, steps_markdown(results), quick)
+            results = merge_rows(_load(SHIPPED / "recipes-steps.json"), results)
+        return write_results("recipes-steps", results, steps_markdown(results), quick, shipped=True)
 
 
 def merge_rows(old: dict | None, new: dict) -> dict:
@@ -212,7 +213,7 @@ def run_by_time(quick: bool = False, budget_s: float | None = None, eval_every_s
     results = {"machine": describe_machine(), "torch": torch.__version__,
                "device": str(device), "threads": torch.get_num_threads(), "budget_s": budget_s,
                "eval_every_s": eval_every_s, "samples": probe.n, "quick": quick, "rows": rows}
-    return write_results("recipes", results, to_markdown(results), quick)
+    return write_results("recipes", results, to_markdown(results), quick, shipped=True)
 
 
 def to_markdown(results: dict) -> str:

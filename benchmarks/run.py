@@ -1,8 +1,9 @@
 """Run every benchmark in turn: `python -m benchmarks.run [--quick] [--only quality,speed]`.
 
 Each benchmark is a module of this package with a `run(quick: bool = False) -> dict` function
-that writes its own files to benchmarks/results/. A module that is not there yet is skipped
-with a note; one that fails is reported, the others still run, and the exit status is 1.
+that writes its own files to benchmarks/results/ (or gan_lib/results/, those a chapter shows). A
+module that is not there yet is skipped with a note; one that fails is reported, the others still
+run, and the exit status is 1.
 A benchmark fails when it raises or when its results record errors (`results["errors"]`,
 where benchmarks/speed.py puts the parts it could not measure).
 """

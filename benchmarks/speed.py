@@ -2,10 +2,10 @@
 
     python -m benchmarks.speed [--quick] [--skip time_to_quality,book,...]
 
-Writes benchmarks/results/speed.json and speed.md (`--quick`: speed-quick.json/.md, a smoke run
-that leaves the full results alone), saved after every part. A part skipped with `--skip` (or not
-reached) keeps the last file's figures; every part records the machine, threads and date it was
-measured on. Comparisons are ratios of runs interleaved round by round (a, b, bare,
+Writes gan_lib/results/speed.json and speed.md, which chapter 7 shows and gan_lib ships (`--quick`:
+benchmarks/results/speed-quick.json/.md, a smoke run that leaves the full results alone), saved after
+every part. A part skipped with `--skip` (or not reached) keeps the last file's figures; every part
+records the machine, threads and date it was measured on. Comparisons are ratios of runs interleaved round by round (a, b, bare,
 a, b, bare, ...), so a change in the machine's load hits both sides of a ratio alike.
 
 - throughput: images/s of one full D+G step of the default Fashion-MNIST DCGAN at batch 128,
@@ -38,12 +38,14 @@ import torch
 import torch.nn.functional as F
 
 import gan_lib
+import gan_lib.results
 from gan_lib.models import build_models, default_model_config
 
 from .baseline_dcgan import OfficialStyleTrainer, official_dataloader, official_recipe
 from .peak import fraction_of_peak, machine_peak, step_flops, sync
 
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(__file__).parent / "results"  # the results no chapter reads, and every quick run's
+SHIPPED = gan_lib.results.DIRECTORY  # the results a chapter reads: they ship with gan_lib (gan_lib/results/)
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
 
@@ -378,7 +380,7 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
     }
     stamp = {"machine": results["machine"], "threads": results["threads"], "date": date.today().isoformat()}
     if not quick:  # every part starts from the last results file and is replaced once re-measured
-        results.update(kept_parts(RESULTS / "speed.json", tuple(jobs)))
+        results.update(kept_parts(SHIPPED / "speed.json", tuple(jobs)))
     for name, job in jobs.items():
         if name in skip:
             continue
@@ -390,7 +392,7 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
             results["errors"][name] = f"{type(error).__name__}: {error}"
         # saved after every part: the book part runs chapter 7, which quotes the parts measured before
         # it, and an interrupted run keeps what it measured
-        write_results("speed", results, to_markdown(results), quick, echo=False)
+        write_results("speed", results, to_markdown(results), quick, echo=False, shipped=True)
     print(to_markdown(results))
     return results
 
@@ -404,13 +406,17 @@ def kept_parts(path: Path, parts: tuple[str, ...]) -> dict:
     return {name: previous[name] for name in parts if name in previous}
 
 
-def write_results(name: str, results: dict, markdown: str, quick: bool, echo: bool = True) -> dict:
-    """Write results/NAME.json and NAME.md (NAME-quick.* for a quick run, so that it leaves the
-    committed figures alone), print the markdown when `echo`, and return `results`."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def write_results(name: str, results: dict, markdown: str, quick: bool, echo: bool = True,
+                  shipped: bool = False) -> dict:
+    """Write NAME.json and NAME.md, print the markdown when `echo`, and return `results`. They go to
+    benchmarks/results/, or with `shipped` (a chapter reads them) to gan_lib/results/, inside the package,
+    so that the chapter finds them wherever gan_lib is installed. A quick run writes NAME-quick.* to
+    benchmarks/results/ (not committed): it leaves the committed figures alone, and gan_lib ships none of it."""
+    directory = SHIPPED if shipped and not quick else RESULTS
+    directory.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-quick" if quick else name
-    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / f"{stem}.md").write_text(markdown)
+    (directory / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (directory / f"{stem}.md").write_text(markdown)
     if echo:
         print(markdown)
     return results

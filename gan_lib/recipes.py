@@ -28,7 +28,7 @@ def fashion_mnist() -> dict:
     EMA of G (decay 0.99), 4,500 generator steps (2.4 epochs; 23-30 ms a step on two cores
     of an AMD EPYC).
 
-    Two searches chose it (benchmarks/results/recipes.md and recipes-steps.md). The first,
+    Two searches chose it (gan_lib/results/recipes.md and recipes-steps.md). The first,
     `python -m benchmarks.recipes`, trains candidates for the same seconds: half the width (a step
     about 2x cheaper), a rate above the paper's 2e-4, and batch 32 instead of 128. The second,
     `python -m benchmarks.recipes --by-steps`, asks what a chapter with a fixed number of steps

@@ -11,7 +11,8 @@ A grid maps a `TrainConfig` field to the values to try, or any other name to a l
 together (a Wasserstein loss with its gradient penalty and five critic steps). Every
 combination is trained once per seed; each run gives one row (a plain dict) holding its grid
 values, its seed, its metrics and its wall-clock time. Rows are JSON-friendly, so a long sweep
-can run from a script, be saved with `save_rows` and be read back by a chapter with `load_rows`.
+can run from a script, be saved with `save_rows` and be read back with `load_rows` (a chapter reads
+the sweeps shipped with gan_lib through `gan_lib.results.load_rows`).
 """
 from __future__ import annotations
 
@@ -270,11 +271,17 @@ def load_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no sweep results at {path}; run the script named in the chapter to create them")
-    data = json.loads(path.read_text())
+    return rows_from_json(path.read_text(), source=str(path))
+
+
+def rows_from_json(text: str, source: str) -> tuple[list[dict], dict]:
+    """The (rows, meta) of the JSON text of a file written by `save_rows`; `source` names it in an error.
+    Shared by `load_rows` (a path) and `gan_lib.results.load_rows` (a file shipped with gan_lib)."""
+    data = json.loads(text)
     if not isinstance(data, dict) or "rows" not in data:
-        raise ValueError(f"{path} is not a sweep file written by gan_lib.sweep.save_rows (no 'rows' key)")
+        raise ValueError(f"{source} is not a sweep file written by gan_lib.sweep.save_rows (no 'rows' key)")
     return data["rows"], data.get("meta", {})
 
 
 __all__ = ["TOY_METRICS", "class_coverage", "default_metrics", "expand_grid", "format_table", "image_metrics", "load_rows",
-           "run_sweep", "save_rows", "summarize", "toy_metrics", "variant"]
+           "rows_from_json", "run_sweep", "save_rows", "summarize", "toy_metrics", "variant"]

@@ -27,7 +27,7 @@ def test_a_run_saves_after_every_part_and_a_failing_part_leaves_the_others(tmp_p
     previous = {"time_to_quality": {"speedup": 14.4, "measured": {"date": "2026-12-03"}},
                 "book": {"seconds": {"old.ipynb": 1.0}}}
     (tmp_path / "speed.json").write_text(json.dumps(previous))
-    monkeypatch.setattr(speed, "RESULTS", tmp_path)
+    monkeypatch.setattr(speed, "SHIPPED", tmp_path)  # speed.json ships with gan_lib: chapter 7 shows it
     monkeypatch.setattr(speed, "to_markdown", lambda results: "report")
     monkeypatch.setattr(speed, "measure_throughput", lambda *args, **kwargs: {"images_per_second": {"gan_lib": 9.0}})
     seen_by_the_book = {}
@@ -44,3 +44,14 @@ def test_a_run_saves_after_every_part_and_a_failing_part_leaves_the_others(tmp_p
     assert "book" not in results and "KeyError" in results["errors"]["book"]  # failed: not the old figures
     assert results["playground"]["steps_per_s"] == 250.0 and "measured" in results["playground"]
     assert json.loads((tmp_path / "speed.json").read_text()) == results
+
+
+def test_a_result_a_chapter_shows_is_written_into_gan_lib_but_not_its_quick_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(speed, "SHIPPED", tmp_path / "gan_lib_results")
+    monkeypatch.setattr(speed, "RESULTS", tmp_path / "benchmark_results")
+    speed.write_results("speed", {"run": "full"}, "report", quick=False, echo=False, shipped=True)
+    speed.write_results("speed", {"run": "quick"}, "report", quick=True, echo=False, shipped=True)
+    speed.write_results("levers", {"run": "full"}, "report", quick=False, echo=False)
+    written = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*.*"))
+    assert written == ["benchmark_results/levers.json", "benchmark_results/levers.md", "benchmark_results/speed-quick.json",
+                       "benchmark_results/speed-quick.md", "gan_lib_results/speed.json", "gan_lib_results/speed.md"]

@@ -1,23 +1,13 @@
 """Tests of the book's build and check helpers in tools/: the link scan, the cache guard, the notebook refresher,
 the browser checks' pure parts."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-TOOLS = Path(__file__).resolve().parents[1] / "tools"
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+from .conftest import TOOLS, load_tool
 
 
 check_links = load_tool("check_links")
@@ -107,6 +97,14 @@ def test_cache_guard_fingerprint_depends_on_content_and_requirements(tmp_path):
     first = book_cache_guard.code_fingerprint(tmp_path)
     assert book_cache_guard.code_fingerprint(tmp_path) == first
     write(tmp_path / "requirements.txt", "torch\nscipy\n")
+    assert book_cache_guard.code_fingerprint(tmp_path) != first
+
+
+def test_cache_guard_fingerprint_covers_the_result_files_the_chapters_show(tmp_path):
+    write(tmp_path / "gan_lib" / "results" / "speed.json", '{"threads": 2}\n')
+    write(tmp_path / "requirements.txt", "torch\n")
+    first = book_cache_guard.code_fingerprint(tmp_path)
+    write(tmp_path / "gan_lib" / "results" / "speed.json", '{"threads": 1}\n')  # a re-run benchmark
     assert book_cache_guard.code_fingerprint(tmp_path) != first
 
 

@@ -1,10 +1,12 @@
 """Clear the book's jupyter-cache when the code the notebooks import has changed.
 
 jupyter-cache keys a notebook on its own code cells only, so after a change to gan_lib it would
-serve outputs computed with the old library. This script fingerprints gan_lib's sources and
-requirements.txt, and empties the cache when the fingerprint differs from the one stored beside it,
-together with Sphinx's saved environment (the sibling .doctrees/): otherwise Sphinx, seeing no changed
-source, would not re-read (and so not re-execute) the notebooks at all.
+serve outputs computed with the old library, or a benchmark's figures from before it was re-run. This
+script fingerprints every file of gan_lib (its code, the classifiers' weights, the result files the
+chapters show in gan_lib/results/) and requirements.txt, and empties the cache when the fingerprint
+differs from the one stored beside it, together with Sphinx's saved environment (the sibling
+.doctrees/): otherwise Sphinx, seeing no changed source, would not re-read (and so not re-execute)
+the notebooks at all.
 
 `--kernels LABEL` also demands that the cached outputs were computed under that kernel configuration
 (`make test` builds the book with ATEN_CPU_CAPABILITY=default and one thread, a second configuration
@@ -26,8 +28,9 @@ KERNELS_FILE = "kernels.txt"  # the kernel configuration the cached outputs were
 
 
 def code_fingerprint(root: Path = ROOT) -> str:
-    """sha256 over the path and bytes of every gan_lib source file, its shipped weights and requirements.txt."""
-    files = sorted((root / "gan_lib").rglob("*.py")) + sorted((root / "gan_lib").rglob("*.pt")) + [root / "requirements.txt"]
+    """sha256 over the path and bytes of every file of gan_lib (its code and the data it ships: a re-run
+    benchmark's result file changes what a chapter shows) and of requirements.txt."""
+    files = sorted((root / "gan_lib").rglob("*")) + [root / "requirements.txt"]
     digest = hashlib.sha256()
     for path in files:
         if "__pycache__" in path.parts or not path.is_file():

@@ -12,8 +12,9 @@ rows in the saved file, keeping every other row; `meta["reruns"]` records what w
 and where.
 
 Each run is a `gan_lib.sweep.run_sweep` over a grid of `TrainConfig`s; the chapters print the
-saved tables with `gan_lib.sweep.summarize`. Results go to notebooks/results/<name>.json with the
-grid, the step budget, the device and the torch version in their `meta`. Wall-clock times
+saved tables with `gan_lib.sweep.summarize`. Results go to gan_lib/results/<name>.json (they ship
+with gan_lib, read by `gan_lib.results.load_rows`) with the grid, the step budget, the device and the
+torch version in their `meta`. Wall-clock times
 measured on the book's 2-core build machine while it was shared with other jobs (one torch
 thread per sweep): losses 1.9 h, images 1.2 h, knobs 0.6 h; an idle machine is several times faster.
 """
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gan_lib import TrainConfig, select_device  # noqa: E402
+from gan_lib.results import DIRECTORY as RESULTS  # noqa: E402
 from gan_lib.device import describe_machine  # noqa: E402
 from gan_lib.sweep import load_rows, run_sweep, save_rows, variant  # noqa: E402
 
@@ -103,7 +105,7 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown sweep {', '.join(unknown)}; choose from {', '.join(SWEEPS)}")
     torch.set_num_threads(args.threads)
-    out = Path("/tmp") if args.quick else ROOT / "notebooks" / "results"
+    out = Path("/tmp") if args.quick else RESULTS
     for name in args.sweeps or list(SWEEPS):
         filename, variants, datasets, overrides, eval_at = SWEEPS[name]
         steps, seeds = max(eval_at), SEEDS
