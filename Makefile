@@ -21,7 +21,7 @@ BOOK_KERNELS ?=
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
 .PHONY: setup data web-assets browser-deps book book-strict lab test unit notebooks check-links browser-check \
-        playground-check lab-check explorer-check explorer-data bench bench-quick claim-spread clean
+        launch-check playground-check lab-check explorer-check explorer-data bench bench-quick claim-spread clean
 
 setup: $(STAMP) data
 
@@ -80,6 +80,12 @@ check-links: $(STAMP)
 browser-check: browser-deps
 	$(PY) tools/browser_check.py --site $(HTML) --screenshots $(BUILD)/screenshots
 
+# The Colab and Binder launch buttons, on a two-page book built with _config.yml's launch settings and a
+# placeholder repository address (the book has none yet, so its own pages show no buttons), in headless
+# Chromium: each page's buttons must point at that page's notebook. About 20 s; screenshots launch-*.png.
+launch-check: browser-deps
+	$(PY) tools/launch_buttons_check.py --screenshots $(BUILD)/screenshots
+
 # The 2D playground on a live kernel (Voilà) in headless Chromium: move a slider, train, pause; the step
 # counter must advance and the plot change; nothing may load from another host (Font Awesome comes from
 # web-assets). Screenshots playground-*.png in _build/screenshots/.
@@ -108,7 +114,8 @@ explorer-data: setup
 # to end (its figures go to *-quick.* files, not the committed results).
 test: unit notebooks
 	@$(MAKE) --no-print-directory book BOOK_KERNELS="$(PORTABLE_KERNELS)"
-	@$(MAKE) --no-print-directory check-links browser-check playground-check lab-check explorer-check bench-quick
+	@$(MAKE) --no-print-directory check-links browser-check launch-check playground-check lab-check explorer-check \
+	    bench-quick
 	@echo "All checks passed."
 
 # Every chapter under every kernel configuration of this CPU (ATEN_CPU_CAPABILITY x 1, 2 threads): the
