@@ -67,9 +67,15 @@ unit: setup
 # cheapest) runs as a reader runs a downloaded notebook: a copy alone in an empty folder, gan_lib from
 # its wheel (tools/nbval_alone.py), so a chapter that reads a file of the checkout fails.
 CHAPTER_ALONE := notebooks/08_faq.ipynb
+# Every gan_lib.Trainer the chapters build logs its config here; tools/chapter_configs.py then checks that the
+# Mac stand-in tests (tests/test_mac_stand_in.py, over tests/chapter_configs.json) cover each of them.
+CONFIG_LOG := $(CURDIR)/$(BUILD)/chapter_configs.jsonl
+CONFIG_LOGGING := GAN_LIB_CONFIG_LOG=$(CONFIG_LOG)
 notebooks: setup
-	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks --ignore=$(CHAPTER_ALONE)
-	$(PY) tools/nbval_alone.py $(CHAPTER_ALONE)
+	@mkdir -p $(BUILD) && rm -f $(CONFIG_LOG)
+	$(CONFIG_LOGGING) $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks --ignore=$(CHAPTER_ALONE)
+	$(CONFIG_LOGGING) $(PY) tools/nbval_alone.py $(CHAPTER_ALONE)
+	$(PY) tools/chapter_configs.py check $(CONFIG_LOG)
 
 # Every local link and source in the built HTML exists, and nothing loads from the internet.
 check-links: $(STAMP)

@@ -95,7 +95,7 @@ def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -
       stored results in the book are float32 ones, and MPS).
     - `True`: bfloat16, on every device that computes it natively: such a GPU, or a CPU with native
       bfloat16 (`cpu_has_native_bfloat16()`: 1.9x faster DCGAN steps than float32 on two Sapphire
-      Rapids cores with AMX, benchmarks/results/speed.md). Elsewhere a ValueError that names the
+      Rapids cores with AMX, gan_lib/results/speed.md). Elsewhere a ValueError that names the
       device and why, never a silent float32 run.
     - `False`: float32.
     """
