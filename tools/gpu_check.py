@@ -84,7 +84,7 @@ def chapter_image_configs() -> list[dict]:
 def train_configurations(device: torch.device, steps: int) -> list[dict]:
     """A few steps of every image configuration the chapters train, and the GPU recipe, on `device`."""
     settings = [(f"chapter config {i}", config) for i, config in enumerate(chapter_image_configs())]
-    settings.append(("recipe fashion-mnist-gpu", dict(gan_lib.recipe("fashion-mnist-gpu"))))
+    settings.append(("recipe fashion-mnist-gpu", gan_lib.recipe("fashion-mnist-gpu").to_dict()))
     expected_amp = device_module.autocast_dtype(device, "auto")
     rows = []
     for name, config in settings:
