@@ -98,6 +98,7 @@ def _unbiased_mmd2(x: torch.Tensor, y: torch.Tensor) -> float:
     return float(within_x + within_y - 2 * k_xy.mean())
 
 
+@float64_on_cpu()  # numpy's float64 features as CPU tensors (MPS has no float64)
 def kernel_distance(features_a, features_b, num_subsets: int = 50, subset_size: int = 1000, seed: int = 0,
                     return_std: bool = False):
     """Kernel (Inception) distance, KID (Bińkowski et al., 2018): the unbiased estimate of the
@@ -125,6 +126,7 @@ def kernel_distance(features_a, features_b, num_subsets: int = 50, subset_size: 
     return (mean, float(np.std(estimates))) if return_std else mean
 
 
+@float64_on_cpu()
 def classifier_score(logits, splits: int = 1) -> float:
     """Inception-score-style classifier score (Salimans et al., 2016) with our own classifier:
 

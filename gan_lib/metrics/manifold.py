@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ..device import float64_on_cpu
 from .distances import _check_same_dim, as_features
 
 
@@ -44,6 +45,7 @@ def knn_radii(features: np.ndarray, k: int) -> np.ndarray:
     return distances[:, k]  # column 0 is the point itself (distance 0)
 
 
+@float64_on_cpu()  # numpy's float64 features as CPU tensors (MPS has no float64)
 def _balls_containing(points: np.ndarray, centres: np.ndarray, radii: np.ndarray, chunk: int = 1024) -> np.ndarray:
     """For each point, how many balls B(centre_i, radius_i) contain it: (M,) integer counts."""
     points_t, centres_t = torch.from_numpy(points), torch.from_numpy(centres)
