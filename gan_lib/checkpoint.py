@@ -30,6 +30,7 @@ from torch import nn
 
 from .atomic import atomic_write
 from .device import select_device
+from .errors import GanLibError
 from .models import build_models
 from .train import Trainer, TrainConfig
 
@@ -38,7 +39,7 @@ VERSION = 2  # 2: the trainer's and the data's random streams are CPU generators
 READABLE_VERSIONS = (1, 2)  # version 1 files written on the CPU resume too; on a GPU, only load_generator reads them
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(GanLibError, RuntimeError):
     """The checkpoint is missing, corrupt, or belongs to another model; the message says which."""
 
 

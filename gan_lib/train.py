@@ -18,9 +18,10 @@ from tqdm.auto import tqdm
 
 from .data import is_toy, make_batches
 from .device import autocast, autocast_dtype, configure_cuda_math, full_float32, select_device
+from .errors import ConfigError, GanLibError
 from .history import History
 from .losses import get_loss
-from .models import ModelConfig, build_models
+from .models import IMAGE_SHAPES, ModelConfig, build_models
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
 from .validation import require_positive_ints
@@ -66,17 +67,20 @@ class TrainConfig:
         require_positive_ints(self, ("steps", "batch_size", "n_critic", "log_every", "depth"))
         for name in ("lr_g", "lr_d"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
-                raise ValueError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
         for name in ("grad_clip", "weight_clip", "penalty_weight"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive or None, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} must be positive or None, got {getattr(self, name)!r}")
         if self.penalty_weight is not None and self.penalty == "none":
-            raise ValueError(f"penalty_weight={self.penalty_weight!r} has no effect with penalty='none'; "
-                             "choose a penalty (wgan-gp or r1) or leave penalty_weight out")
+            raise ConfigError(f"penalty_weight={self.penalty_weight!r} has no effect with penalty='none'; "
+                              "choose a penalty (wgan-gp or r1) or leave penalty_weight out")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
-            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
+            raise ConfigError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
         get_loss(self.loss), get_penalty(self.penalty), OPTIMIZERS.get(self.optimizer)  # name checks
         is_toy(self.dataset)
+        if self.conditional and self.dataset not in IMAGE_SHAPES:
+            raise ConfigError(f"conditional=True needs class labels, and the dataset {self.dataset!r} has no labels; "
+                              f"choose {' or '.join(map(repr, IMAGE_SHAPES))}, or conditional=False")
         self.betas = tuple(self.betas)
 
     @property
@@ -111,7 +115,7 @@ def log_config(config: TrainConfig) -> None:
             log.write(json.dumps(config.to_dict()) + "\n")
 
 
-class TrainingDivergedError(RuntimeError):
+class TrainingDivergedError(GanLibError, RuntimeError):
     """A loss became NaN or infinite; the message names the step and what to try."""
 
 

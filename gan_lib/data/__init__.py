@@ -9,6 +9,7 @@ import os
 
 import torch
 
+from ..errors import ConfigError
 from ..registry import Registry
 from .batches import Batch, ImageBatches, ToyBatches
 from .images import (FASHION_MNIST_CLASSES, DatasetNotFoundError, ImageSet, load_digits,
@@ -42,7 +43,7 @@ def _toy_batches(name: str):
     def make(batch_size: int, device: torch.device, seed: int = 0, root=None, download: bool = False,
              conditional: bool = False) -> ToyBatches:
         if conditional:
-            raise ValueError(f"the toy dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
+            raise ConfigError(f"the toy dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
         return ToyBatches(toy_distribution(name), batch_size, device, seed)
     return make
 
@@ -57,7 +58,7 @@ def _signal_batches(name: str):
     def make(batch_size: int, device: torch.device, seed: int = 0, root=None, download: bool = False,
              conditional: bool = False) -> SignalBatches:
         if conditional:
-            raise ValueError(f"the signal dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
+            raise ConfigError(f"the signal dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
         return SignalBatches(SIGNALS[name], batch_size, device, seed)
     return make
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import ConfigError, GanLibError
+
 FASHION_MNIST_SYSTEM_ROOT = Path("/usr/share/datasets/fashion-mnist")
 _CHECKOUT = Path(__file__).resolve().parents[2]  # the repository, when gan_lib runs from a clone
 # Where `make` downloads to, if it must: the clone's data/ (None when gan_lib is installed from a wheel).
@@ -30,7 +32,7 @@ _FASHION_FILES = {
 }
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(GanLibError, FileNotFoundError):
     """The dataset's files are not on this machine; the message says how to get them."""
 
 
@@ -105,7 +107,7 @@ def download_allowed() -> bool:
     """Whether the environment allows downloading a missing dataset (`GAN_LIB_DOWNLOAD=1`)."""
     value = os.environ.get(DOWNLOAD_VARIABLE, "")
     if value not in ("", "0", "1"):
-        raise ValueError(f"{DOWNLOAD_VARIABLE}={value!r}: use 1 to allow downloads, 0 or unset to forbid them")
+        raise ConfigError(f"{DOWNLOAD_VARIABLE}={value!r}: use 1 to allow downloads, 0 or unset to forbid them")
     return value == "1"
 
 
