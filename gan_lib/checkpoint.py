@@ -174,7 +174,7 @@ def resume(path: str | os.PathLike, trainer_class: type[Trainer] = Trainer, **ov
     from the same state (gan_lib.distributed.DistributedTrainer, on any number of processes).
     """
     state = load_checkpoint(path)
-    config = TrainConfig.from_dict({**state["config"], **overrides})
+    config = TrainConfig.from_checkpoint(state["config"], **overrides)
     trainer = trainer_class.from_config(config)
     restore(trainer, state, source=str(path))
     return trainer
@@ -189,7 +189,7 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "auto",
     takes the exponential moving average of G's weights when the run kept one (what the book samples
     from), else G's own weights."""
     state = load_checkpoint(path)
-    config = TrainConfig.from_dict(state["config"])
+    config = TrainConfig.from_checkpoint(state["config"])
     torch.manual_seed(config.seed)  # building draws initial weights: do it reproducibly (they are overwritten)
     generator, _ = build_models(config.dataset, config.model_config())
     weights = state["ema"] if use_ema and state["ema"] is not None else state["generator"]

@@ -6,6 +6,7 @@ discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch st
 """
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -97,11 +98,38 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        """The config `values` describe, checked. A name that is not a field raises ConfigError: these are
+        settings a user wrote (overrides, a sweep's grid), and a misspelt one, silently dropped, would train
+        with the default instead (`stpes=500` training 2,000 steps)."""
+        check_field_names(values)
+        return cls(**values)
+
+    @classmethod
+    def from_checkpoint(cls, saved: dict, **overrides) -> "TrainConfig":
+        """The config a checkpoint file holds, with `overrides` on top. The file's names that are not fields
+        are dropped, since an older or newer gan_lib may have written it; the overrides are checked as in
+        `from_dict`."""
+        known = {name: value for name, value in saved.items() if name in CONFIG_FIELDS}
+        return cls.from_dict({**known, **overrides})
 
 
 CONFIG_FIELDS = frozenset(f.name for f in fields(TrainConfig))  # every setting a TrainConfig has
+
+
+def check_field_names(names, where: str = "") -> None:
+    """Raise ConfigError if any of `names` is not a TrainConfig field, listing the valid fields with the
+    close matches of the misspelt names first (`stpes`: steps). `where` starts the message: "recipe('x'): "."""
+    unknown = [name for name in names if name not in CONFIG_FIELDS]
+    if not unknown:
+        return
+    in_order = [f.name for f in fields(TrainConfig)]
+    close = [match for name in unknown for match in difflib.get_close_matches(str(name), in_order)]
+    valid = ", ".join(dict.fromkeys(close + in_order))
+    verb = "is not a TrainConfig field" if len(unknown) == 1 else "are not TrainConfig fields"
+    order = ", closest first" if close else ""
+    raise ConfigError(f"{where}{', '.join(map(str, unknown))} {verb}; valid fields{order}: {valid}")
+
+
 # Names a file to which every Trainer appends its config as one JSON line: `make notebooks` sets it, and
 # tools/chapter_configs.py checks that tests/test_mac_stand_in.py covers every configuration the chapters train.
 CONFIG_LOG_VARIABLE = "GAN_LIB_CONFIG_LOG"

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+import gan_lib
 from gan_lib import CheckpointError, Trainer, TrainConfig, load_checkpoint, restore, resume, save_checkpoint
 from gan_lib.checkpoint import PeriodicCheckpoint
 
@@ -64,6 +65,18 @@ def test_missing_corrupt_and_foreign_checkpoints(tmp_path):
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(CheckpointError, match="corrupt or truncated"):
         load_checkpoint(path)
+
+
+def test_resume_drops_the_file_s_unknown_settings_and_refuses_a_misspelt_override(tmp_path):
+    path = save_checkpoint(Trainer.from_config(config(steps=2)), tmp_path / "ckpt.pt")
+    state = load_checkpoint(path)
+    state["config"]["a_setting_of_a_newer_gan_lib"] = True
+    torch.save(state, path)
+    assert resume(path, steps=3).config.steps == 3
+    with pytest.raises(gan_lib.ConfigError, match="stpes is not a TrainConfig field; valid fields, closest first: "
+                                                  "steps"):
+        resume(path, stpes=3)
+    assert gan_lib.load_generator(path, device="cpu").latent_dim == 32
 
 
 def test_checkpoint_from_another_model_is_refused_clearly(tmp_path):

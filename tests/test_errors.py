@@ -71,3 +71,49 @@ def test_settings_this_machine_or_dataset_cannot_honour_are_config_errors(monkey
     monkeypatch.setenv("GAN_LIB_DOWNLOAD", "yes")
     with pytest.raises(ConfigError, match="GAN_LIB_DOWNLOAD='yes'"):
         gan_lib.data.images.download_allowed()
+
+
+TINY = dict(dataset="ring", batch_size=16, width=8, device="cpu", progress=False)
+
+
+def test_a_misspelt_override_is_refused_with_the_valid_fields_closest_first():
+    with pytest.raises(ConfigError) as error:
+        TrainConfig.from_dict({**TINY, "stpes": 500})
+    assert str(error.value).startswith("stpes is not a TrainConfig field; valid fields, closest first: steps, dataset, "
+                                       "loss, penalty, penalty_weight, batch_size")
+    with pytest.raises(ConfigError, match="stpes, lr are not TrainConfig fields; valid fields, closest first: steps, "
+                                          "lr_g, lr_d, dataset"):
+        TrainConfig.from_dict({"stpes": 500, "lr": 1e-3})
+    with pytest.raises(ConfigError, match="^colour is not a TrainConfig field; valid fields: dataset, loss"):
+        TrainConfig.from_dict({"colour": "red"})  # nothing close: the fields in their order
+
+
+@pytest.mark.parametrize("entry", ["Trainer.from_config", "train_gan"])
+def test_trainers_refuse_a_misspelt_override_before_training(entry, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained despite a misspelt override")
+
+    monkeypatch.setattr(Trainer, "fit", no_training)
+    with pytest.raises(ConfigError, match="stpes is not a TrainConfig field; valid fields, closest first: steps"):
+        if entry == "train_gan":
+            gan_lib.train_gan(TrainConfig(**TINY), stpes=500)
+        else:
+            Trainer.from_config(TrainConfig(**TINY), stpes=500)
+
+
+def test_a_checkpoint_s_unknown_settings_are_dropped_and_its_overrides_are_checked():
+    saved = {**TrainConfig(**TINY).to_dict(), "a_field_of_a_newer_gan_lib": 1}
+    assert TrainConfig.from_checkpoint(saved, steps=5) == TrainConfig(**TINY, steps=5)
+    with pytest.raises(ConfigError, match="stpes is not a TrainConfig field"):
+        TrainConfig.from_checkpoint(saved, stpes=5)
+
+
+def test_recipes_and_sweep_variants_say_the_same_about_a_misspelt_field():
+    from gan_lib.sweep import variant
+
+    with pytest.raises(ConfigError, match=r"^recipe\('fashion-mnist'\): stepz is not a TrainConfig field; "
+                                          "valid fields, closest first: steps"):
+        gan_lib.recipe("fashion-mnist", stepz=10)
+    with pytest.raises(ConfigError, match="^variant 'typo': lr_dd is not a TrainConfig field; valid fields, closest "
+                                          "first: lr_d, lr_g"):
+        variant("typo", lr_dd=1e-3)
