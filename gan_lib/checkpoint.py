@@ -19,8 +19,11 @@ resumed run repeats bit for bit only with `TrainConfig(deterministic=True)`.
 """
 from __future__ import annotations
 
+import io
 import os
+import pickle
 import random
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +43,16 @@ READABLE_VERSIONS = (1, 2)  # version 1 files written on the CPU resume too; on 
 
 
 class CheckpointError(GanLibError, RuntimeError):
-    """The checkpoint is missing, corrupt, or belongs to another model; the message says which."""
+    """The checkpoint is missing, unreadable, corrupt, or belongs to another model; the message says which."""
+
+
+# What torch.load(weights_only=True) raises for bytes that are no checkpoint, found by loading cut checkpoints,
+# random bytes and cut files of torch's pre-1.6 format (tests/test_checkpoint.py loads them all): RuntimeError
+# (PytorchStreamReader) or ValueError (a negative seek) for a cut zip, EOFError for an empty file,
+# UnpicklingError, IndexError, KeyError or UnicodeDecodeError (a ValueError) for foreign bytes, struct.error for a
+# cut file of the old format. Anything else (a TypeError, say) is a bug and keeps its traceback.
+UNREADABLE_CONTENT_ERRORS = (pickle.UnpicklingError, RuntimeError, ValueError, EOFError, IndexError, KeyError,
+                             struct.error)
 
 
 # --- the global random generators ------------------------------------------------------------------
@@ -114,13 +126,24 @@ class PeriodicCheckpoint:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Read a checkpoint file into a state dict, with clear errors for missing or corrupt files."""
+    """Read a checkpoint file into a state dict, with clear errors for missing, unreadable or corrupt files.
+
+    The bytes are read before torch parses them, so that an OSError means the file cannot be read (its
+    permissions, a disk error), never that its content is bad: torch's own reader raises OSError (EINVAL)
+    for some truncated files. Holding a checkpoint's bytes twice for a moment is cheap: about 10 MB
+    for the book's Fashion-MNIST DCGAN with its optimisers and EMA."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}; train first (python -m gan_lib train --out DIR) or fix the path")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # torch raises several types for truncated or foreign files
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        raise CheckpointError(f"{path} cannot be read: {error.strerror or error}; fix: make it readable to this user "
+                              f"(ls -l {path} shows its owner and mode), or copy it to a disk you can read") from None
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except UNREADABLE_CONTENT_ERRORS:
         # One line that names the file and the fix. torch's own message is left out: it advises loading
         # with weights_only=False (which would let the file run code) and filing an issue with PyTorch.
         raise CheckpointError(f"{path} is not a readable gan_lib checkpoint (corrupt or truncated, or not written "
