@@ -6,6 +6,10 @@ command line and the config cannot drift apart. `--recipe NAME` starts from a re
 (gan_lib.recipes); options given explicitly override it, the others keep the recipe's values.
 Under torchrun every process runs the same `run_train`, which trains a DistributedTrainer and
 lets rank 0 alone write files (gan_lib.distributed).
+
+Errors gan_lib raises on purpose (`GanLibError`: bad settings, missing or unreadable files, a diverged
+run) end the command with one line, `error: <message>`, and exit status 2; any other exception is a
+bug and keeps its traceback.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import sys
 from dataclasses import MISSING, fields
 from pathlib import Path
 
+from .errors import GanLibError
 from .field_comments import field_comments
 
 # Options of `train` that are not TrainConfig fields: what to do with the run, not what to train.
@@ -266,11 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "train":
         check_train_args(args, parser)
-    from .checkpoint import CheckpointError
-    from .data import DatasetNotFoundError
-
     try:
         return run_train(args) if args.command == "train" else run_sample(args)
-    except (CheckpointError, DatasetNotFoundError, ValueError) as error:
+    except GanLibError as error:  # its message names the problem and the fix; anything else is a bug
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from .data import is_toy, make_batches
 from .device import autocast, autocast_dtype, configure_cuda_math, full_float32, select_device
 from .errors import ConfigError, GanLibError
-from .history import History
+from .history import DIVERGENCE_FIELDS, History
 from .losses import get_loss
 from .models import IMAGE_SHAPES, ModelConfig, build_models
 from .optim import EMA, OPTIMIZERS, make_optimizer
@@ -144,7 +144,7 @@ def log_config(config: TrainConfig) -> None:
 
 
 class TrainingDivergedError(GanLibError, RuntimeError):
-    """A loss became NaN or infinite; the message names the step and what to try."""
+    """A loss or a gradient norm became NaN or infinite; the message names the step and what to try."""
 
 
 def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -320,9 +320,9 @@ class Trainer:
             row = {**d_stats, **g_stats}
             self.history.append(step=self.step + 1, **{k: float(v) for k, v in row.items()})
             if not self.history.is_finite():
-                raise TrainingDivergedError(
-                    f"training diverged at step {self.step + 1}: d_loss={row['d_loss']:.4g}, g_loss={row['g_loss']:.4g}. "
-                    "Try smaller learning rates, a gradient penalty or spectral norm, or grad_clip.")
+                values = ", ".join(f"{name}={float(row[name]):.4g}" for name in DIVERGENCE_FIELDS)
+                raise TrainingDivergedError(f"training diverged at step {self.step + 1}: {values}. Try smaller "
+                                            "learning rates, a gradient penalty or spectral norm, or grad_clip.")
         self.step += 1
 
     def request_stop(self) -> None:

@@ -164,3 +164,30 @@ def test_training_from_a_recipe_writes_its_settings(tmp_path):
     assert (saved["dataset"], saved["lr_g"], saved["ema_decay"], saved["batch_size"], saved["width"]) == \
         ("fashion-mnist", 1e-3, 0.99, 32, 8)
     assert tuple(saved["betas"]) == (0.0, 0.99) and saved["steps"] == 1  # --steps overrides the recipe's 4,500
+
+
+TINY_RUN = ["--dataset", "ring", "--steps", "3", "--batch-size", "16", "--width", "8", "--device", "cpu",
+            "--no-progress"]
+
+
+def test_an_error_that_is_no_gan_lib_error_keeps_its_traceback(tmp_path, monkeypatch):
+    import torch
+
+    def broken_norm(*args, **kwargs):  # stands in for a ValueError deep inside torch, or a bug
+        raise ValueError("an internal torch error")
+
+    monkeypatch.setattr(torch.nn.utils, "get_total_norm", broken_norm)
+    with pytest.raises(ValueError, match="an internal torch error"):
+        main(["train", *TINY_RUN, "--out", str(tmp_path)])
+
+
+def test_a_diverged_run_is_one_line_and_exit_status_2(tmp_path, capsys):
+    # Learning rates of 1e6 blow the weights up: the gradient norms overflow while BCE's saturated losses stay
+    # finite (this run used to finish, then fail writing history.json with "Out of range float values").
+    assert main(["train", *TINY_RUN, "--steps", "50", "--log-every", "1", "--lr-g", "1e6", "--lr-d", "1e6",
+                 "--out", str(tmp_path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: training diverged at step ")
+    assert "grad_norm=inf" in lines[0] and lines[0].endswith("Try smaller learning rates, a gradient penalty or "
+                                                             "spectral norm, or grad_clip.")
+    assert not (tmp_path / "history.json").exists()
