@@ -191,3 +191,33 @@ def test_a_diverged_run_is_one_line_and_exit_status_2(tmp_path, capsys):
     assert "grad_norm=inf" in lines[0] and lines[0].endswith("Try smaller learning rates, a gradient penalty or "
                                                              "spectral norm, or grad_clip.")
     assert not (tmp_path / "history.json").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "sample"])
+def test_an_output_folder_that_cannot_be_written_is_refused_before_anything_runs(tmp_path, monkeypatch, capsys,
+                                                                                command):
+    import gan_lib.checkpoint
+    import gan_lib.train
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("built a trainer or read a checkpoint before checking --out")
+
+    monkeypatch.setattr(gan_lib.train.Trainer, "from_config", must_not_run)
+    monkeypatch.setattr(gan_lib.checkpoint, "load_checkpoint", must_not_run)
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    folder = tmp_path / "file.txt" / "out"  # under a regular file: no one can create it, root included
+    if command == "train":
+        argv = ["train", *TINY_RUN, "--out", str(folder)]
+    else:
+        argv = ["sample", "--checkpoint", str(tmp_path / "checkpoint.pt"), "--out", str(folder / "samples.npy")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: cannot write to the folder {folder}: Not a directory; choose a folder you can write to, or fix "
+        "this one's permissions"]
+
+
+def test_the_output_folder_is_created_and_its_write_test_leaves_nothing(tmp_path):
+    from gan_lib.atomic import ensure_writable_folder
+
+    assert ensure_writable_folder(tmp_path / "new" / "run") == tmp_path / "new" / "run"
+    assert list((tmp_path / "new" / "run").iterdir()) == []
