@@ -266,9 +266,6 @@ def check_train_args(args, parser: argparse.ArgumentParser) -> None:
                      "(give single options to change those that do not alter the model, such as --steps)")
 
 
-check_data_root = check_train_args  # the name before --recipe existed
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -89,14 +89,18 @@ def test_a_data_root_that_does_not_exist_is_an_error(tmp_path, capsys):
     assert not (tmp_path / "run").exists()  # refused before any training
 
 
-def test_a_data_root_that_does_not_exist_is_accepted_with_download(tmp_path):
-    from gan_lib.cli import build_parser, check_data_root
+def test_a_data_root_that_does_not_exist_is_accepted_with_download(tmp_path, monkeypatch):
+    from gan_lib.cli import build_parser, check_train_args
 
     parser = build_parser()
-    args = parser.parse_args(["train", "--data-root", str(tmp_path / "new"), "--download", "--out", str(tmp_path)])
-    check_data_root(args, parser)  # torchvision creates the directory it downloads into
-    args = parser.parse_args(["train", "--data-root", str(tmp_path), "--out", str(tmp_path)])
-    check_data_root(args, parser)  # an existing directory is fine
+    refusals = []
+    monkeypatch.setattr(parser, "error", refusals.append)  # argparse's error() would exit
+    new = tmp_path / "new"
+    for options in (["--data-root", str(new), "--download"], ["--data-root", str(tmp_path)]):
+        check_train_args(parser.parse_args(["train", *options, "--out", str(tmp_path)]), parser)
+    assert refusals == []  # torchvision creates the directory it downloads into; an existing one is fine
+    check_train_args(parser.parse_args(["train", "--data-root", str(new), "--out", str(tmp_path)]), parser)
+    assert len(refusals) == 1 and refusals[0].startswith(f"--data-root {new}: the directory does not exist")
 
 
 def test_help_documents_every_option(capsys):
