@@ -6,7 +6,7 @@ import torch
 from gan_lib import DATASETS, TOY_DISTRIBUTIONS, UnknownNameError, make_batches
 from gan_lib.data import DatasetNotFoundError, ImageBatches, images, load_digits, load_fashion_mnist
 
-from .conftest import rng
+from .conftest import rng, write_idx
 
 
 def test_ring_and_grid_follow_the_standard_settings():
@@ -104,12 +104,6 @@ def test_bad_data_requests():
     assert "grid" in DATASETS
 
 
-def _write_idx(path, array):
-    """An uncompressed IDX file of unsigned bytes (the MNIST format)."""
-    header = (0x0800 | array.ndim).to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    path.write_bytes(header + array.astype("uint8").tobytes())
-
-
 def test_gan_lib_download_1_fetches_missing_fashion_mnist_into_gan_lib_data(tmp_path, monkeypatch):
     # What the chapters' Colab cell relies on: with GAN_LIB_DOWNLOAD=1 a missing Fashion-MNIST is fetched
     # (torchvision's downloader, replaced here by one that writes 3 tiny images) into $GAN_LIB_DATA.
@@ -124,8 +118,8 @@ def test_gan_lib_download_1_fetches_missing_fashion_mnist_into_gan_lib_data(tmp_
         raw = tmp_path / "store" / "FashionMNIST" / "raw"
         raw.mkdir(parents=True, exist_ok=True)
         prefix = "train" if train else "t10k"
-        _write_idx(raw / f"{prefix}-images-idx3-ubyte", np.full((3, 28, 28), 255))
-        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.array([0, 1, 9]))
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", np.full((3, 28, 28), 255))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.array([0, 1, 9]))
         fetched.append((root, train, download))
 
     monkeypatch.setattr(torchvision.datasets, "FashionMNIST", fake_download)
