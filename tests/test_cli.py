@@ -220,6 +220,20 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_anything_runs
         "this one's permissions"]
 
 
+def test_a_broken_data_file_is_one_line_and_exit_status_2(tmp_path, capsys):
+    from .conftest import write_idx
+
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([0, 1, 9]))
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((3, 28, 28)))
+    images = tmp_path / "train-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:-28])  # an interrupted copy
+    assert main(["train", *TINY_RUN, "--dataset", "fashion-mnist", "--data-root", str(tmp_path),
+                 "--out", str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {images} is truncated: expected 2352 values, found 2324; fix: delete it and run make data "
+        "(tools/install_data.sh), or put a complete copy there"]
+
+
 def test_the_output_folder_is_created_and_its_write_test_leaves_nothing(tmp_path):
     from gan_lib.atomic import ensure_writable_folder
 

@@ -68,6 +68,38 @@ def test_missing_fashion_mnist_names_the_fix(tmp_path, monkeypatch):
         load_fashion_mnist("train", root=tmp_path)
 
 
+def write_broken_fashion_mnist(root, kind: str):
+    """Fashion-MNIST's test split in `root` with a broken images file: `kind` is truncated, foreign or cut-gz."""
+    import gzip
+
+    import numpy as np
+
+    write_idx(root / "t10k-labels-idx1-ubyte", np.array([0, 1, 9]))
+    write_idx(root / "t10k-images-idx3-ubyte", np.zeros((3, 28, 28)))
+    images_file = root / "t10k-images-idx3-ubyte"
+    whole = images_file.read_bytes()
+    if kind == "truncated":
+        images_file.write_bytes(whole[:-28])
+    elif kind == "foreign":
+        images_file.write_bytes(b"<html>a login page, saved as the download</html>")
+    else:
+        images_file.unlink()
+        (root / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(whole)[:-10])
+
+
+@pytest.mark.parametrize("kind,message", [("truncated", "is truncated: expected 2352 values, found 2324"),
+                                          ("foreign", "is not an IDX file of unsigned bytes"),
+                                          ("cut-gz", "cannot be read .Compressed file ended")])
+def test_a_broken_fashion_mnist_file_is_a_dataset_file_error_naming_the_file_and_the_fix(tmp_path, kind, message):
+    from gan_lib import GanLibError
+    from gan_lib.data import DatasetFileError
+
+    write_broken_fashion_mnist(tmp_path, kind)
+    with pytest.raises(DatasetFileError, match=f"t10k-images-idx3-ubyte.*{message}.*delete it and run make data") as error:
+        load_fashion_mnist("test", root=tmp_path)
+    assert isinstance(error.value, GanLibError) and isinstance(error.value, ValueError)
+
+
 def test_image_batches_cover_an_epoch_without_repeats_and_resume_exactly():
     data = torch.arange(10.0).reshape(10, 1, 1, 1)
     batches = ImageBatches(data, torch.arange(10), batch_size=3, device=torch.device("cpu"), seed=0)

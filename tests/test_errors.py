@@ -14,6 +14,7 @@ from gan_lib.vae import VAEConfig
 
 def test_every_error_of_gan_lib_is_a_gan_lib_error_and_keeps_its_built_in_type():
     from gan_lib.atomic import UnwritableFolderError
+    from gan_lib.data import DatasetFileError
     from gan_lib.distributed import DistributedError
     from gan_lib.metrics.classifier import ClassifierCacheError
     from gan_lib.widgets import InvalidSettingsError
@@ -22,7 +23,7 @@ def test_every_error_of_gan_lib_is_a_gan_lib_error_and_keeps_its_built_in_type()
         gan_lib.CheckpointError: RuntimeError, gan_lib.UnknownNameError: (KeyError, ValueError),
         gan_lib.DatasetNotFoundError: FileNotFoundError, gan_lib.TrainingDivergedError: RuntimeError,
         InvalidSettingsError: ValueError, ClassifierCacheError: RuntimeError, DistributedError: RuntimeError,
-        ConfigError: ValueError, UnwritableFolderError: OSError,
+        ConfigError: ValueError, UnwritableFolderError: OSError, DatasetFileError: ValueError,
     }
     for error_class, built_in in built_in_types.items():
         assert issubclass(error_class, GanLibError) and issubclass(error_class, built_in), error_class

@@ -12,7 +12,7 @@ import torch
 from ..errors import ConfigError
 from ..registry import Registry
 from .batches import Batch, ImageBatches, ToyBatches
-from .images import (FASHION_MNIST_CLASSES, DatasetNotFoundError, ImageSet, load_digits,
+from .images import (FASHION_MNIST_CLASSES, DatasetFileError, DatasetNotFoundError, ImageSet, load_digits,
                      load_fashion_mnist)
 from .toy import TOY_DISTRIBUTIONS, ToyDistribution, gaussian, grid, ring, spiral
 from .toy1d import DISTRIBUTIONS_1D, Mixture1D, bimodal
@@ -88,7 +88,8 @@ def make_batches(name: str, batch_size: int, device: str | torch.device = "cpu",
 
 
 __all__ = [
-    "Batch", "DATASETS", "DISTRIBUTIONS_1D", "DatasetNotFoundError", "FASHION_MNIST_CLASSES", "ImageBatches",
+    "Batch", "DATASETS", "DISTRIBUTIONS_1D", "DatasetFileError", "DatasetNotFoundError", "FASHION_MNIST_CLASSES",
+    "ImageBatches",
     "ImageSet", "Mixture1D", "SIGNALS", "SignalBatches", "SinusoidSignals", "TOY_DISTRIBUTIONS", "ToyBatches", "ToyDistribution", "bimodal", "gaussian", "grid",
     "is_toy", "load_digits", "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral", "toy_distribution",
 ]

@@ -36,6 +36,13 @@ class DatasetNotFoundError(GanLibError, FileNotFoundError):
     """The dataset's files are not on this machine; the message says how to get them."""
 
 
+class DatasetFileError(GanLibError, ValueError):
+    """A dataset file is there but cannot be used: unreadable, cut short, or not an IDX file."""
+
+
+REPLACE_THE_FILE = "delete it and run make data (tools/install_data.sh), or put a complete copy there"
+
+
 @dataclass(frozen=True)
 class ImageSet:
     """Images as uint8 (N, C, H, W) with integer labels (N,) and the class names."""
@@ -66,16 +73,21 @@ class ImageSet:
 def _read_idx(path: Path) -> np.ndarray:
     """Read one IDX file (the MNIST format), gzipped or not."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
+    try:
+        with opener(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, EOFError) as error:  # unreadable, or a cut or foreign .gz (gzip.BadGzipFile is an OSError)
+        raise DatasetFileError(f"{path} cannot be read ({error}); fix its permissions, or {REPLACE_THE_FILE}") from None
     magic = int.from_bytes(data[0:4], "big")
     ndim = magic & 0xFF
     if magic >> 8 != 0x08:  # 0x08 = unsigned byte
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes (magic number {magic:#x})")
+        raise DatasetFileError(f"{path} is not an IDX file of unsigned bytes (magic number {magic:#x}); "
+                               f"fix: {REPLACE_THE_FILE}")
     shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     array = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if array.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated: expected {int(np.prod(shape))} values, found {array.size}")
+        raise DatasetFileError(f"{path} is truncated: expected {int(np.prod(shape))} values, found {array.size}; "
+                               f"fix: {REPLACE_THE_FILE}")
     return array.reshape(shape)
 
 
