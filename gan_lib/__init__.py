@@ -6,6 +6,7 @@ chapters for what each module teaches.
 from .checkpoint import CheckpointError, load_checkpoint, load_generator, restore, resume, save_checkpoint
 from .data import DATASETS, TOY_DISTRIBUTIONS, DatasetNotFoundError, make_batches
 from .device import select_device
+from .errors import ConfigError, GanLibError
 from .history import History
 from .losses import LOSSES, GANLoss, get_loss
 from .models import ModelConfig, build_models
@@ -18,7 +19,8 @@ from .train import Trainer, TrainConfig, TrainingDivergedError, sample_generator
 __version__ = "0.2.0"
 
 __all__ = [
-    "CheckpointError", "DATASETS", "DatasetNotFoundError", "EMA", "GANLoss", "History", "LOSSES",
+    "CheckpointError", "ConfigError", "DATASETS", "DatasetNotFoundError", "EMA", "GANLoss", "GanLibError", "History",
+    "LOSSES",
     "ModelConfig", "OPTIMIZERS", "PENALTIES", "RECIPES", "Registry", "TOY_DISTRIBUTIONS", "Trainer", "TrainConfig",
     "TrainingDivergedError", "UnknownNameError", "build_models", "get_loss", "get_penalty",
     "gradient_penalty", "load_checkpoint", "load_generator", "make_batches", "r1_penalty", "recipe", "recipe_for", "restore", "resume",

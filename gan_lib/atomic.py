@@ -8,6 +8,8 @@ interrupted write leaves the old file in place and removes the temporary one.
 The file gets the permissions a plain `open(path, "w")` would give it: the existing file's
 mode when it replaces one, else 0666 less the umask (`tempfile.mkstemp` alone would leave
 0600, unreadable to the other users of a shared results directory).
+
+`ensure_writable_folder` checks a folder before a long job writes there.
 """
 from __future__ import annotations
 
@@ -16,6 +18,27 @@ import stat
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
+
+from .errors import GanLibError
+
+
+class UnwritableFolderError(GanLibError, OSError):
+    """A folder that results are to be written to cannot be created or written to; the message says why."""
+
+
+def ensure_writable_folder(folder: str | os.PathLike) -> Path:
+    """Create `folder` (and its parents) and check that a file can be written in it, by creating and deleting
+    an empty temporary one; returns it as a Path. A run whose results cannot be saved then fails before its
+    first step, not at its first checkpoint, minutes later."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise UnwritableFolderError(f"cannot write to the folder {folder}: {error.strerror or error}; choose a folder "
+                                    "you can write to, or fix this one's permissions") from None
+    return folder
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:

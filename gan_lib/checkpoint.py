@@ -19,8 +19,11 @@ resumed run repeats bit for bit only with `TrainConfig(deterministic=True)`.
 """
 from __future__ import annotations
 
+import io
 import os
+import pickle
 import random
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +33,7 @@ from torch import nn
 
 from .atomic import atomic_write
 from .device import select_device
+from .errors import GanLibError
 from .models import build_models
 from .train import Trainer, TrainConfig
 
@@ -38,8 +42,17 @@ VERSION = 2  # 2: the trainer's and the data's random streams are CPU generators
 READABLE_VERSIONS = (1, 2)  # version 1 files written on the CPU resume too; on a GPU, only load_generator reads them
 
 
-class CheckpointError(RuntimeError):
-    """The checkpoint is missing, corrupt, or belongs to another model; the message says which."""
+class CheckpointError(GanLibError, RuntimeError):
+    """The checkpoint is missing, unreadable, corrupt, or belongs to another model; the message says which."""
+
+
+# What torch.load(weights_only=True) raises for bytes that are no checkpoint, found by loading cut checkpoints,
+# random bytes and cut files of torch's pre-1.6 format (tests/test_checkpoint.py loads them all): RuntimeError
+# (PytorchStreamReader) or ValueError (a negative seek) for a cut zip, EOFError for an empty file,
+# UnpicklingError, IndexError, KeyError or UnicodeDecodeError (a ValueError) for foreign bytes, struct.error for a
+# cut file of the old format. Anything else (a TypeError, say) is a bug and keeps its traceback.
+UNREADABLE_CONTENT_ERRORS = (pickle.UnpicklingError, RuntimeError, ValueError, EOFError, IndexError, KeyError,
+                             struct.error)
 
 
 # --- the global random generators ------------------------------------------------------------------
@@ -113,13 +126,24 @@ class PeriodicCheckpoint:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Read a checkpoint file into a state dict, with clear errors for missing or corrupt files."""
+    """Read a checkpoint file into a state dict, with clear errors for missing, unreadable or corrupt files.
+
+    The bytes are read before torch parses them, so that an OSError means the file cannot be read (its
+    permissions, a disk error), never that its content is bad: torch's own reader raises OSError (EINVAL)
+    for some truncated files. Holding a checkpoint's bytes twice for a moment is cheap: about 10 MB
+    for the book's Fashion-MNIST DCGAN with its optimisers and EMA."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}; train first (python -m gan_lib train --out DIR) or fix the path")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # torch raises several types for truncated or foreign files
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        raise CheckpointError(f"{path} cannot be read: {error.strerror or error}; fix: make it readable to this user "
+                              f"(ls -l {path} shows its owner and mode), or copy it to a disk you can read") from None
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except UNREADABLE_CONTENT_ERRORS:
         # One line that names the file and the fix. torch's own message is left out: it advises loading
         # with weights_only=False (which would let the file run code) and filing an issue with PyTorch.
         raise CheckpointError(f"{path} is not a readable gan_lib checkpoint (corrupt or truncated, or not written "
@@ -173,7 +197,7 @@ def resume(path: str | os.PathLike, trainer_class: type[Trainer] = Trainer, **ov
     from the same state (gan_lib.distributed.DistributedTrainer, on any number of processes).
     """
     state = load_checkpoint(path)
-    config = TrainConfig.from_dict({**state["config"], **overrides})
+    config = TrainConfig.from_checkpoint(state["config"], **overrides)
     trainer = trainer_class.from_config(config)
     restore(trainer, state, source=str(path))
     return trainer
@@ -188,7 +212,7 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "auto",
     takes the exponential moving average of G's weights when the run kept one (what the book samples
     from), else G's own weights."""
     state = load_checkpoint(path)
-    config = TrainConfig.from_dict(state["config"])
+    config = TrainConfig.from_checkpoint(state["config"])
     torch.manual_seed(config.seed)  # building draws initial weights: do it reproducibly (they are overwritten)
     generator, _ = build_models(config.dataset, config.model_config())
     weights = state["ema"] if use_ema and state["ema"] is not None else state["generator"]

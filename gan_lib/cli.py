@@ -6,6 +6,10 @@ command line and the config cannot drift apart. `--recipe NAME` starts from a re
 (gan_lib.recipes); options given explicitly override it, the others keep the recipe's values.
 Under torchrun every process runs the same `run_train`, which trains a DistributedTrainer and
 lets rank 0 alone write files (gan_lib.distributed).
+
+Errors gan_lib raises on purpose (`GanLibError`: bad settings, missing or unreadable files, a diverged
+run) end the command with one line, `error: <message>`, and exit status 2; any other exception is a
+bug and keeps its traceback. The output folder is created and write-tested before anything is built.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ import sys
 from dataclasses import MISSING, fields
 from pathlib import Path
 
+from .atomic import ensure_writable_folder
+from .errors import GanLibError
 from .field_comments import field_comments
 
 # Options of `train` that are not TrainConfig fields: what to do with the run, not what to train.
@@ -145,9 +151,11 @@ def config_from_args(args):
 
 
 def run_train(args) -> int:
-    """`python -m gan_lib train`: one process, or one of torchrun's processes (DDP, rank 0 writes)."""
+    """`python -m gan_lib train`: one process, or one of torchrun's processes (DDP, rank 0 writes).
+    Every process checks --out first, so that none waits for a rank that could not write."""
     from .distributed import launched_by_torchrun
 
+    ensure_writable_folder(args.out)
     if not launched_by_torchrun():
         from .train import Trainer
 
@@ -230,6 +238,8 @@ def run_sample(args) -> int:
     from .checkpoint import load_generator
     from .train import sample_generator
 
+    out = args.out if args.out.suffix == ".npy" else args.out.with_name(args.out.name + ".npy")  # as np.save names it
+    ensure_writable_folder(out.parent)
     generator = load_generator(args.checkpoint, device=args.device, use_ema=args.use_ema)
     num_classes = getattr(generator, "num_classes", 0)
     if args.label is not None and not num_classes:
@@ -239,8 +249,6 @@ def run_sample(args) -> int:
         raise SystemExit(f"error: --label {args.label} is out of range: this model has {num_classes} classes, "
                          f"0 to {num_classes - 1}")
     samples = sample_generator(generator, args.n, labels=args.label, seed=args.seed).numpy()
-    out = args.out if args.out.suffix == ".npy" else args.out.with_name(args.out.name + ".npy")  # as np.save names it
-    out.parent.mkdir(parents=True, exist_ok=True)
     np.save(out, samples)
     print(f"wrote {args.n} samples of shape {samples.shape[1:]} to {out}")
     return 0
@@ -258,19 +266,13 @@ def check_train_args(args, parser: argparse.ArgumentParser) -> None:
                      "(give single options to change those that do not alter the model, such as --steps)")
 
 
-check_data_root = check_train_args  # the name before --recipe existed
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
         check_train_args(args, parser)
-    from .checkpoint import CheckpointError
-    from .data import DatasetNotFoundError
-
     try:
         return run_train(args) if args.command == "train" else run_sample(args)
-    except (CheckpointError, DatasetNotFoundError, ValueError) as error:
+    except GanLibError as error:  # its message names the problem and the fix; anything else is a bug
         print(f"error: {error}", file=sys.stderr)
         return 2

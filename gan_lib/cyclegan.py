@@ -27,6 +27,7 @@ from torch import nn
 
 from .data import ImageBatches
 from .device import autocast, autocast_dtype, select_device
+from .errors import ConfigError
 from .losses import GANLoss, get_loss
 from .models.checks import check_input
 from .models.init import dcgan_init
@@ -96,9 +97,9 @@ class CycleGANConfig:
         get_loss(self.loss)
         require_positive_ints(self, ("steps", "batch_size", "width", "depth"))
         if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+            raise ConfigError(f"lr must be positive, got {self.lr}")
         if self.cycle_weight < 0:
-            raise ValueError(f"cycle_weight must be non-negative, got {self.cycle_weight}")
+            raise ConfigError(f"cycle_weight must be non-negative, got {self.cycle_weight}")
 
 
 @dataclass

@@ -21,6 +21,8 @@ import threading
 
 import torch
 
+from .errors import ConfigError
+
 CPUINFO = "/proc/cpuinfo"  # Linux's list of CPU flags; absent on macOS and Windows
 
 
@@ -32,12 +34,12 @@ def select_device(device: str | torch.device = "auto") -> torch.device:
         try:
             chosen = torch.device(device)
         except RuntimeError as error:
-            raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'mps'") from error
+            raise ConfigError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'mps'") from error
         if chosen.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device 'cuda' was asked for but CUDA is not available; use device='auto' or 'cpu'")
+            raise ConfigError("device 'cuda' was asked for but CUDA is not available; use device='auto' or 'cpu'")
         if chosen.type == "mps" and not mps_is_available():
-            raise ValueError("device 'mps' was asked for but Apple's MPS is not available here (it needs an "
-                             "Apple-silicon Mac); use device='auto' or 'cpu'")
+            raise ConfigError("device 'mps' was asked for but Apple's MPS is not available here (it needs an "
+                              "Apple-silicon Mac); use device='auto' or 'cpu'")
         return chosen
     if torch.cuda.is_available():
         return torch.device("cuda")
@@ -95,12 +97,12 @@ def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -
       stored results in the book are float32 ones, and MPS).
     - `True`: bfloat16, on every device that computes it natively: such a GPU, or a CPU with native
       bfloat16 (`cpu_has_native_bfloat16()`: 1.9x faster DCGAN steps than float32 on two Sapphire
-      Rapids cores with AMX, gan_lib/results/speed.md). Elsewhere a ValueError that names the
+      Rapids cores with AMX, gan_lib/results/speed.md). Elsewhere a ConfigError (a ValueError) that names the
       device and why, never a silent float32 run.
     - `False`: float32.
     """
     if mixed_precision not in (True, False, "auto"):
-        raise ValueError(f"mixed_precision must be True, False or 'auto', not {mixed_precision!r}")
+        raise ConfigError(f"mixed_precision must be True, False or 'auto', not {mixed_precision!r}")
     if mixed_precision is False:
         return None
     native = {"cuda": lambda: cuda_has_native_bfloat16(device), "cpu": cpu_has_native_bfloat16}.get(device.type)
@@ -114,8 +116,8 @@ def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -
         "cpu": "this CPU has no native bfloat16 (AVX512-BF16, AMX or Arm BF16): oneDNN would emulate it, slower "
                "than float32",
     }.get(device.type, f"gan_lib trains in float32 on {device.type}: bfloat16 autocast there is not supported")
-    raise ValueError(f"mixed_precision=True on device {device.type!r}: {why}. "
-                     "Use mixed_precision='auto' (float32 here).")
+    raise ConfigError(f"mixed_precision=True on device {device.type!r}: {why}. "
+                      "Use mixed_precision='auto' (float32 here).")
 
 
 def autocast(device: torch.device, dtype: torch.dtype | None):

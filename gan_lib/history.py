@@ -20,6 +20,9 @@ FIELDS = (
 )
 
 ADDED_FIELDS = ("d_real_score", "d_fake_score")  # columns newer than some saved histories and checkpoints
+# The values whose NaN or infinity means the run diverged. The gradient norms are among them: when the weights
+# blow up, a gradient norm overflows while a saturating loss (BCE of huge logits) stays finite.
+DIVERGENCE_FIELDS = ("d_loss", "g_loss", "d_grad_norm", "g_grad_norm")
 
 
 class History:
@@ -54,7 +57,8 @@ class History:
         return {name: values[-1] for name, values in self.columns.items()} if len(self) else {}
 
     def is_finite(self) -> bool:
-        return all(math.isfinite(v) for name in ("d_loss", "g_loss") for v in self.columns[name][-1:])
+        """Whether the last row's losses and gradient norms (DIVERGENCE_FIELDS) are finite; True when empty."""
+        return all(math.isfinite(v) for name in DIVERGENCE_FIELDS for v in self.columns[name][-1:])
 
     def to_dict(self) -> dict[str, list[float]]:
         return {name: list(values) for name, values in self.columns.items()}

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from .data import ImageBatches
 from .device import autocast, autocast_dtype, select_device
+from .errors import ConfigError
 from .losses import GANLoss, get_loss
 from .models.init import dcgan_init
 from .models.pix2pix import PatchDiscriminator, UNetGenerator
@@ -144,9 +145,9 @@ class ImageToImageConfig:
         get_loss(self.loss)
         require_positive_ints(self, ("steps", "batch_size", "width", "depth", "hole_size", "factor"))
         if not self.lr > 0 or self.l1_weight < 0 or self.noise_std < 0:
-            raise ValueError("lr must be positive, l1_weight and noise_std non-negative")
+            raise ConfigError("lr must be positive, l1_weight and noise_std non-negative")
         if not self.adversarial and self.l1_weight == 0:
-            raise ValueError("with adversarial=False the L1 term is the only loss: l1_weight must be > 0")
+            raise ConfigError("with adversarial=False the L1 term is the only loss: l1_weight must be > 0")
 
     def corrupt(self, images: Tensor, rng: torch.Generator) -> Tensor:
         """This config's corruption applied to `images` (N, C, H, W), random draws from `rng`."""

@@ -11,12 +11,11 @@ benchmark always mean the same thing by "gan_lib's recipe".
 """
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Callable
 
 from .registry import Registry
 from .device import select_device
-from .train import CONFIG_FIELDS, TrainConfig
+from .train import TrainConfig, check_field_names
 
 RECIPES: Registry[Callable[[], dict]] = Registry("recipe")
 
@@ -69,8 +68,5 @@ def fashion_mnist_dcgan_paper() -> dict:
 
 def recipe(name: str, **overrides) -> TrainConfig:
     """The `TrainConfig` of recipe `name`, with `overrides` (any `TrainConfig` field) on top."""
-    unknown = sorted(set(overrides) - CONFIG_FIELDS)
-    if unknown:
-        raise ValueError(f"recipe({name!r}): {', '.join(unknown)} not a TrainConfig field; "
-                         f"valid fields: {', '.join(f.name for f in fields(TrainConfig))}")
+    check_field_names(overrides, where=f"recipe({name!r}): ")
     return TrainConfig(**{**RECIPES.get(name)(), **overrides})

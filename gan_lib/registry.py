@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Callable, Generic, Iterator, TypeVar
 
+from .errors import GanLibError
+
 T = TypeVar("T")
 
 
-class UnknownNameError(KeyError, ValueError):
+class UnknownNameError(GanLibError, KeyError, ValueError):
     """Raised for a name that is not registered. Subclasses both KeyError and ValueError."""
 
     def __str__(self) -> str:  # KeyError would quote the message

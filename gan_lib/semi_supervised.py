@@ -30,6 +30,7 @@ from torch import nn
 
 from .data import ImageBatches
 from .device import autocast, autocast_dtype, select_device
+from .errors import ConfigError
 from .losses import bce_discriminator_loss
 from .models import DCGANGenerator, dcgan_init
 from .models.conv_classifier import ConvClassifier
@@ -96,9 +97,9 @@ class SemiSupervisedConfig:
     def __post_init__(self):
         require_positive_ints(self, ("steps", "batch_size", "width", "hidden", "latent_dim"))
         if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr!r}")
+            raise ConfigError(f"lr must be positive, got {self.lr!r}")
         if self.unsupervised_weight < 0:
-            raise ValueError(f"unsupervised_weight must be >= 0, got {self.unsupervised_weight!r}")
+            raise ConfigError(f"unsupervised_weight must be >= 0, got {self.unsupervised_weight!r}")
 
 
 @dataclass

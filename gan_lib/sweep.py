@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 
-from .train import CONFIG_FIELDS, Trainer, TrainConfig, TrainingDivergedError
+from .train import CONFIG_FIELDS, Trainer, TrainConfig, TrainingDivergedError, check_field_names
 
 TOY_METRICS = ("modes_captured", "high_quality_percent", "reverse_kl")
 
@@ -36,10 +36,7 @@ def variant(label: str, **overrides) -> dict:
     penalty="wgan-gp", n_critic=5)`. The row records `label`; the run uses the overrides."""
     if not isinstance(label, str) or not label:
         raise ValueError(f"a variant needs a non-empty string label, got {label!r}")
-    unknown = sorted(set(overrides) - CONFIG_FIELDS)
-    if unknown:
-        raise ValueError(f"variant {label!r}: {', '.join(unknown)} {'is not a' if len(unknown) == 1 else 'are not'} "
-                         f"TrainConfig field{'s' if len(unknown) > 1 else ''}; valid fields: {', '.join(sorted(CONFIG_FIELDS))}")
+    check_field_names(overrides, where=f"variant {label!r}: ")
     return {"label": label, **overrides}
 
 

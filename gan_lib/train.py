@@ -6,6 +6,7 @@ discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch st
 """
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -18,9 +19,10 @@ from tqdm.auto import tqdm
 
 from .data import is_toy, make_batches
 from .device import autocast, autocast_dtype, configure_cuda_math, full_float32, select_device
-from .history import History
+from .errors import ConfigError, GanLibError
+from .history import DIVERGENCE_FIELDS, History
 from .losses import get_loss
-from .models import ModelConfig, build_models
+from .models import IMAGE_SHAPES, ModelConfig, build_models
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
 from .validation import require_positive_ints
@@ -66,17 +68,20 @@ class TrainConfig:
         require_positive_ints(self, ("steps", "batch_size", "n_critic", "log_every", "depth"))
         for name in ("lr_g", "lr_d"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
-                raise ValueError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
         for name in ("grad_clip", "weight_clip", "penalty_weight"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive or None, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} must be positive or None, got {getattr(self, name)!r}")
         if self.penalty_weight is not None and self.penalty == "none":
-            raise ValueError(f"penalty_weight={self.penalty_weight!r} has no effect with penalty='none'; "
-                             "choose a penalty (wgan-gp or r1) or leave penalty_weight out")
+            raise ConfigError(f"penalty_weight={self.penalty_weight!r} has no effect with penalty='none'; "
+                              "choose a penalty (wgan-gp or r1) or leave penalty_weight out")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
-            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
+            raise ConfigError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
         get_loss(self.loss), get_penalty(self.penalty), OPTIMIZERS.get(self.optimizer)  # name checks
         is_toy(self.dataset)
+        if self.conditional and self.dataset not in IMAGE_SHAPES:
+            raise ConfigError(f"conditional=True needs class labels, and the dataset {self.dataset!r} has no labels; "
+                              f"choose {' or '.join(map(repr, IMAGE_SHAPES))}, or conditional=False")
         self.betas = tuple(self.betas)
 
     @property
@@ -93,11 +98,38 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        """The config `values` describe, checked. A name that is not a field raises ConfigError: these are
+        settings a user wrote (overrides, a sweep's grid), and a misspelt one, silently dropped, would train
+        with the default instead (`stpes=500` training 2,000 steps)."""
+        check_field_names(values)
+        return cls(**values)
+
+    @classmethod
+    def from_checkpoint(cls, saved: dict, **overrides) -> "TrainConfig":
+        """The config a checkpoint file holds, with `overrides` on top. The file's names that are not fields
+        are dropped, since an older or newer gan_lib may have written it; the overrides are checked as in
+        `from_dict`."""
+        known = {name: value for name, value in saved.items() if name in CONFIG_FIELDS}
+        return cls.from_dict({**known, **overrides})
 
 
 CONFIG_FIELDS = frozenset(f.name for f in fields(TrainConfig))  # every setting a TrainConfig has
+
+
+def check_field_names(names, where: str = "") -> None:
+    """Raise ConfigError if any of `names` is not a TrainConfig field, listing the valid fields with the
+    close matches of the misspelt names first (`stpes`: steps). `where` starts the message: "recipe('x'): "."""
+    unknown = [name for name in names if name not in CONFIG_FIELDS]
+    if not unknown:
+        return
+    in_order = [f.name for f in fields(TrainConfig)]
+    close = [match for name in unknown for match in difflib.get_close_matches(str(name), in_order)]
+    valid = ", ".join(dict.fromkeys(close + in_order))
+    verb = "is not a TrainConfig field" if len(unknown) == 1 else "are not TrainConfig fields"
+    order = ", closest first" if close else ""
+    raise ConfigError(f"{where}{', '.join(map(str, unknown))} {verb}; valid fields{order}: {valid}")
+
+
 # Names a file to which every Trainer appends its config as one JSON line: `make notebooks` sets it, and
 # tools/chapter_configs.py checks that tests/test_mac_stand_in.py covers every configuration the chapters train.
 CONFIG_LOG_VARIABLE = "GAN_LIB_CONFIG_LOG"
@@ -111,8 +143,8 @@ def log_config(config: TrainConfig) -> None:
             log.write(json.dumps(config.to_dict()) + "\n")
 
 
-class TrainingDivergedError(RuntimeError):
-    """A loss became NaN or infinite; the message names the step and what to try."""
+class TrainingDivergedError(GanLibError, RuntimeError):
+    """A loss or a gradient norm became NaN or infinite; the message names the step and what to try."""
 
 
 def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -288,9 +320,9 @@ class Trainer:
             row = {**d_stats, **g_stats}
             self.history.append(step=self.step + 1, **{k: float(v) for k, v in row.items()})
             if not self.history.is_finite():
-                raise TrainingDivergedError(
-                    f"training diverged at step {self.step + 1}: d_loss={row['d_loss']:.4g}, g_loss={row['g_loss']:.4g}. "
-                    "Try smaller learning rates, a gradient penalty or spectral norm, or grad_clip.")
+                values = ", ".join(f"{name}={float(row[name]):.4g}" for name in DIVERGENCE_FIELDS)
+                raise TrainingDivergedError(f"training diverged at step {self.step + 1}: {values}. Try smaller "
+                                            "learning rates, a gradient penalty or spectral norm, or grad_clip.")
         self.step += 1
 
     def request_stop(self) -> None:

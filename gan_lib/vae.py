@@ -24,6 +24,7 @@ from torch import nn
 
 from .data import is_toy, make_batches
 from .device import select_device
+from .errors import ConfigError
 from .models import default_model_config
 from .validation import require_positive_ints
 
@@ -49,7 +50,7 @@ class VAEConfig:
         require_positive_ints(self, ("hidden", "depth", "steps", "batch_size", "log_every"))
         for name in ("observation_std", "lr"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
         is_toy(self.dataset)  # an unknown dataset name lists the valid ones
         if self.latent_dim is None:
             self.latent_dim = default_model_config(self.dataset).latent_dim

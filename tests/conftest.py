@@ -19,6 +19,12 @@ def rng(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def write_idx(path, array):
+    """An uncompressed IDX file of unsigned bytes (the MNIST format), for tiny stand-ins of Fashion-MNIST."""
+    header = (0x0800 | array.ndim).to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(header + array.astype("uint8").tobytes())
+
+
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
 

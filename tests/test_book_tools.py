@@ -2,12 +2,15 @@
 the browser checks' pure parts."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from .conftest import TOOLS, load_tool
+from .conftest import TOOLS, load_tool, write_idx
 
 
 check_links = load_tool("check_links")
@@ -223,3 +226,47 @@ def test_playground_step_counter_is_read_from_the_status_line():
     assert live_check.step_of("step 12 · paused") == 12
     with pytest.raises(AssertionError, match="no step counter"):
         live_check.step_of("new model: press Train")
+
+
+# Stands in for the Python that tools/install_data.sh is given: it hides the loader's system and clone folders
+# (this machine has /usr/share/datasets/fashion-mnist), logs each IDX file the loader reads, then runs `-c CODE`.
+LOGGING_PYTHON = """#!{python}
+import sys
+from pathlib import Path
+
+from gan_lib.data import images
+
+images.FASHION_MNIST_SYSTEM_ROOT, images.PROJECT_DATA_ROOT = Path("{tmp}/no-system-copy"), None
+read = images._read_idx
+
+
+def logged_read(path):
+    with open("{log}", "a") as log:
+        log.write(f"{{path}}\\n")
+    return read(path)
+
+
+images._read_idx = logged_read
+assert sys.argv[1] == "-c", sys.argv
+exec(sys.argv[2], {{"__name__": "__main__"}})
+"""
+
+
+def test_install_data_accepts_uncompressed_idx_files_in_gan_lib_data(tmp_path):
+    import numpy as np
+
+    store = tmp_path / "store"  # the layout the script's own error message recommends
+    store.mkdir()
+    for prefix in ("train", "t10k"):
+        write_idx(store / f"{prefix}-images-idx3-ubyte", np.zeros((2, 28, 28)))
+        write_idx(store / f"{prefix}-labels-idx1-ubyte", np.array([0, 9]))
+    python, log = tmp_path / "python", tmp_path / "read.log"
+    python.write_text(LOGGING_PYTHON.format(python=sys.executable, tmp=tmp_path, log=log))
+    python.chmod(0o755)
+    env = {**os.environ, "GAN_LIB_DATA": str(store), "PYTHONPATH": str(TOOLS.parent), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(["bash", str(TOOLS / "install_data.sh"), str(python)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""  # found at once: no apt-get, no download
+    assert log.read_text().split() == [str(store / name) for name in (
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]

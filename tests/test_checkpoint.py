@@ -1,6 +1,12 @@
+import errno
+import io
+import os
+import random
+
 import pytest
 import torch
 
+import gan_lib
 from gan_lib import CheckpointError, Trainer, TrainConfig, load_checkpoint, restore, resume, save_checkpoint
 from gan_lib.checkpoint import PeriodicCheckpoint
 
@@ -64,6 +70,57 @@ def test_missing_corrupt_and_foreign_checkpoints(tmp_path):
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(CheckpointError, match="corrupt or truncated"):
         load_checkpoint(path)
+
+
+def test_a_checkpoint_that_cannot_be_read_is_not_called_corrupt(tmp_path, monkeypatch):
+    path = save_checkpoint(Trainer.from_config(config(steps=1)), tmp_path / "ckpt.pt")
+    real_open = open
+
+    def denied(file, *args, **kwargs):  # what a file of another user gives (chmod cannot show it: tests run as root)
+        if os.fspath(file) == os.fspath(path):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", denied)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    assert str(error.value) == (f"{path} cannot be read: Permission denied; fix: make it readable to this user "
+                                f"(ls -l {path} shows its owner and mode), or copy it to a disk you can read")
+
+
+def truncations_and_random_bytes(good: bytes) -> dict[str, bytes]:
+    """Cuts at every 1/40 of a real checkpoint (torch's reader raises RuntimeError, or OSError EINVAL for a file
+    it is given by path), an empty file, random bytes (UnpicklingError, IndexError, KeyError, UnicodeDecodeError),
+    and a file of torch's pre-1.6 format cut at every byte (EOFError, IndexError, struct.error)."""
+    cuts = {f"cut at {cut}": good[:cut] for cut in range(0, len(good), len(good) // 40)}
+    noise = random.Random(0)
+    random_bytes = {f"random {seed}": noise.randbytes(noise.randrange(1, 3000)) for seed in range(200)}
+    legacy = io.BytesIO()
+    torch.save({"format": "gan_lib.checkpoint", "weights": torch.zeros(10)}, legacy,
+               _use_new_zipfile_serialization=False)
+    legacy_cuts = {f"old format cut at {cut}": legacy.getvalue()[:cut] for cut in range(len(legacy.getvalue()))}
+    return {**cuts, **random_bytes, **legacy_cuts}
+
+
+def test_truncated_files_and_random_bytes_are_called_corrupt(tmp_path):
+    good = save_checkpoint(Trainer.from_config(config(steps=1)), tmp_path / "ok.pt").read_bytes()
+    path = tmp_path / "broken.pt"
+    for name, content in truncations_and_random_bytes(good).items():
+        path.write_bytes(content)
+        with pytest.raises(CheckpointError, match="is not a readable gan_lib checkpoint .corrupt or truncated"):
+            load_checkpoint(path)
+
+
+def test_resume_drops_the_file_s_unknown_settings_and_refuses_a_misspelt_override(tmp_path):
+    path = save_checkpoint(Trainer.from_config(config(steps=2)), tmp_path / "ckpt.pt")
+    state = load_checkpoint(path)
+    state["config"]["a_setting_of_a_newer_gan_lib"] = True
+    torch.save(state, path)
+    assert resume(path, steps=3).config.steps == 3
+    with pytest.raises(gan_lib.ConfigError, match="stpes is not a TrainConfig field; valid fields, closest first: "
+                                                  "steps"):
+        resume(path, stpes=3)
+    assert gan_lib.load_generator(path, device="cpu").latent_dim == 32
 
 
 def test_checkpoint_from_another_model_is_refused_clearly(tmp_path):

@@ -89,14 +89,18 @@ def test_a_data_root_that_does_not_exist_is_an_error(tmp_path, capsys):
     assert not (tmp_path / "run").exists()  # refused before any training
 
 
-def test_a_data_root_that_does_not_exist_is_accepted_with_download(tmp_path):
-    from gan_lib.cli import build_parser, check_data_root
+def test_a_data_root_that_does_not_exist_is_accepted_with_download(tmp_path, monkeypatch):
+    from gan_lib.cli import build_parser, check_train_args
 
     parser = build_parser()
-    args = parser.parse_args(["train", "--data-root", str(tmp_path / "new"), "--download", "--out", str(tmp_path)])
-    check_data_root(args, parser)  # torchvision creates the directory it downloads into
-    args = parser.parse_args(["train", "--data-root", str(tmp_path), "--out", str(tmp_path)])
-    check_data_root(args, parser)  # an existing directory is fine
+    refusals = []
+    monkeypatch.setattr(parser, "error", refusals.append)  # argparse's error() would exit
+    new = tmp_path / "new"
+    for options in (["--data-root", str(new), "--download"], ["--data-root", str(tmp_path)]):
+        check_train_args(parser.parse_args(["train", *options, "--out", str(tmp_path)]), parser)
+    assert refusals == []  # torchvision creates the directory it downloads into; an existing one is fine
+    check_train_args(parser.parse_args(["train", "--data-root", str(new), "--out", str(tmp_path)]), parser)
+    assert len(refusals) == 1 and refusals[0].startswith(f"--data-root {new}: the directory does not exist")
 
 
 def test_help_documents_every_option(capsys):
@@ -164,3 +168,74 @@ def test_training_from_a_recipe_writes_its_settings(tmp_path):
     assert (saved["dataset"], saved["lr_g"], saved["ema_decay"], saved["batch_size"], saved["width"]) == \
         ("fashion-mnist", 1e-3, 0.99, 32, 8)
     assert tuple(saved["betas"]) == (0.0, 0.99) and saved["steps"] == 1  # --steps overrides the recipe's 4,500
+
+
+TINY_RUN = ["--dataset", "ring", "--steps", "3", "--batch-size", "16", "--width", "8", "--device", "cpu",
+            "--no-progress"]
+
+
+def test_an_error_that_is_no_gan_lib_error_keeps_its_traceback(tmp_path, monkeypatch):
+    import torch
+
+    def broken_norm(*args, **kwargs):  # stands in for a ValueError deep inside torch, or a bug
+        raise ValueError("an internal torch error")
+
+    monkeypatch.setattr(torch.nn.utils, "get_total_norm", broken_norm)
+    with pytest.raises(ValueError, match="an internal torch error"):
+        main(["train", *TINY_RUN, "--out", str(tmp_path)])
+
+
+def test_a_diverged_run_is_one_line_and_exit_status_2(tmp_path, capsys):
+    # Learning rates of 1e6 blow the weights up: the gradient norms overflow while BCE's saturated losses stay
+    # finite (this run used to finish, then fail writing history.json with "Out of range float values").
+    assert main(["train", *TINY_RUN, "--steps", "50", "--log-every", "1", "--lr-g", "1e6", "--lr-d", "1e6",
+                 "--out", str(tmp_path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: training diverged at step ")
+    assert "grad_norm=inf" in lines[0] and lines[0].endswith("Try smaller learning rates, a gradient penalty or "
+                                                             "spectral norm, or grad_clip.")
+    assert not (tmp_path / "history.json").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "sample"])
+def test_an_output_folder_that_cannot_be_written_is_refused_before_anything_runs(tmp_path, monkeypatch, capsys,
+                                                                                command):
+    import gan_lib.checkpoint
+    import gan_lib.train
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("built a trainer or read a checkpoint before checking --out")
+
+    monkeypatch.setattr(gan_lib.train.Trainer, "from_config", must_not_run)
+    monkeypatch.setattr(gan_lib.checkpoint, "load_checkpoint", must_not_run)
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    folder = tmp_path / "file.txt" / "out"  # under a regular file: no one can create it, root included
+    if command == "train":
+        argv = ["train", *TINY_RUN, "--out", str(folder)]
+    else:
+        argv = ["sample", "--checkpoint", str(tmp_path / "checkpoint.pt"), "--out", str(folder / "samples.npy")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: cannot write to the folder {folder}: Not a directory; choose a folder you can write to, or fix "
+        "this one's permissions"]
+
+
+def test_a_broken_data_file_is_one_line_and_exit_status_2(tmp_path, capsys):
+    from .conftest import write_idx
+
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([0, 1, 9]))
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((3, 28, 28)))
+    images = tmp_path / "train-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:-28])  # an interrupted copy
+    assert main(["train", *TINY_RUN, "--dataset", "fashion-mnist", "--data-root", str(tmp_path),
+                 "--out", str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {images} is truncated: expected 2352 values, found 2324; fix: delete it and run make data "
+        "(tools/install_data.sh), or put a complete copy there"]
+
+
+def test_the_output_folder_is_created_and_its_write_test_leaves_nothing(tmp_path):
+    from gan_lib.atomic import ensure_writable_folder
+
+    assert ensure_writable_folder(tmp_path / "new" / "run") == tmp_path / "new" / "run"
+    assert list((tmp_path / "new" / "run").iterdir()) == []

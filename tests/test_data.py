@@ -6,7 +6,7 @@ import torch
 from gan_lib import DATASETS, TOY_DISTRIBUTIONS, UnknownNameError, make_batches
 from gan_lib.data import DatasetNotFoundError, ImageBatches, images, load_digits, load_fashion_mnist
 
-from .conftest import rng
+from .conftest import rng, write_idx
 
 
 def test_ring_and_grid_follow_the_standard_settings():
@@ -68,6 +68,38 @@ def test_missing_fashion_mnist_names_the_fix(tmp_path, monkeypatch):
         load_fashion_mnist("train", root=tmp_path)
 
 
+def write_broken_fashion_mnist(root, kind: str):
+    """Fashion-MNIST's test split in `root` with a broken images file: `kind` is truncated, foreign or cut-gz."""
+    import gzip
+
+    import numpy as np
+
+    write_idx(root / "t10k-labels-idx1-ubyte", np.array([0, 1, 9]))
+    write_idx(root / "t10k-images-idx3-ubyte", np.zeros((3, 28, 28)))
+    images_file = root / "t10k-images-idx3-ubyte"
+    whole = images_file.read_bytes()
+    if kind == "truncated":
+        images_file.write_bytes(whole[:-28])
+    elif kind == "foreign":
+        images_file.write_bytes(b"<html>a login page, saved as the download</html>")
+    else:
+        images_file.unlink()
+        (root / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(whole)[:-10])
+
+
+@pytest.mark.parametrize("kind,message", [("truncated", "is truncated: expected 2352 values, found 2324"),
+                                          ("foreign", "is not an IDX file of unsigned bytes"),
+                                          ("cut-gz", "cannot be read .Compressed file ended")])
+def test_a_broken_fashion_mnist_file_is_a_dataset_file_error_naming_the_file_and_the_fix(tmp_path, kind, message):
+    from gan_lib import GanLibError
+    from gan_lib.data import DatasetFileError
+
+    write_broken_fashion_mnist(tmp_path, kind)
+    with pytest.raises(DatasetFileError, match=f"t10k-images-idx3-ubyte.*{message}.*delete it and run make data") as error:
+        load_fashion_mnist("test", root=tmp_path)
+    assert isinstance(error.value, GanLibError) and isinstance(error.value, ValueError)
+
+
 def test_image_batches_cover_an_epoch_without_repeats_and_resume_exactly():
     data = torch.arange(10.0).reshape(10, 1, 1, 1)
     batches = ImageBatches(data, torch.arange(10), batch_size=3, device=torch.device("cpu"), seed=0)
@@ -104,12 +136,6 @@ def test_bad_data_requests():
     assert "grid" in DATASETS
 
 
-def _write_idx(path, array):
-    """An uncompressed IDX file of unsigned bytes (the MNIST format)."""
-    header = (0x0800 | array.ndim).to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    path.write_bytes(header + array.astype("uint8").tobytes())
-
-
 def test_gan_lib_download_1_fetches_missing_fashion_mnist_into_gan_lib_data(tmp_path, monkeypatch):
     # What the chapters' Colab cell relies on: with GAN_LIB_DOWNLOAD=1 a missing Fashion-MNIST is fetched
     # (torchvision's downloader, replaced here by one that writes 3 tiny images) into $GAN_LIB_DATA.
@@ -124,8 +150,8 @@ def test_gan_lib_download_1_fetches_missing_fashion_mnist_into_gan_lib_data(tmp_
         raw = tmp_path / "store" / "FashionMNIST" / "raw"
         raw.mkdir(parents=True, exist_ok=True)
         prefix = "train" if train else "t10k"
-        _write_idx(raw / f"{prefix}-images-idx3-ubyte", np.full((3, 28, 28), 255))
-        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.array([0, 1, 9]))
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", np.full((3, 28, 28), 255))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.array([0, 1, 9]))
         fetched.append((root, train, download))
 
     monkeypatch.setattr(torchvision.datasets, "FashionMNIST", fake_download)

@@ -34,7 +34,7 @@ def test_a_row_must_have_exactly_the_fields():
         History({"loss": [1.0]})
 
 
-def test_is_finite_looks_at_the_last_losses():
+def test_is_finite_looks_at_the_last_losses_and_gradient_norms():
     history = History()
     assert history.is_finite()  # nothing logged yet
     history.append(**row(1, d_loss=math.nan))
@@ -43,6 +43,10 @@ def test_is_finite_looks_at_the_last_losses():
     assert history.is_finite()  # only the latest row counts: the run recovered
     history.append(**row(3, g_loss=math.inf))
     assert not history.is_finite()
+    history.append(**row(4, d_grad_norm=math.inf))  # the weights blew up while the (saturated) losses stay finite
+    assert not history.is_finite()
+    history.append(**row(5, d_real=math.nan))  # NaN by design for losses without a probability reading
+    assert history.is_finite()
 
 
 def test_json_round_trip_keeps_every_value(tmp_path):

@@ -41,7 +41,8 @@ def test_unknown_recipe_lists_the_valid_names():
 
 
 def test_unknown_override_names_the_valid_fields():
-    with pytest.raises(ValueError, match="stepz not a TrainConfig field; valid fields: dataset, loss"):
+    with pytest.raises(ValueError, match="stepz is not a TrainConfig field; valid fields, closest first: steps, "
+                                         "dataset"):
         recipe("fashion-mnist", stepz=10)
 
 

@@ -4,14 +4,19 @@
 set -u
 PY=${1:-python3}
 SYSTEM_DIR=/usr/share/datasets/fashion-mnist
-have_files() { [ -f "$1/train-images-idx3-ubyte.gz" ] || [ -f "$1/FashionMNIST/raw/train-images-idx3-ubyte" ]; }
+# Whether the data are here is the loader's answer: it knows every folder and layout it accepts (a copy of its
+# rules in shell missed uncompressed IDX files in $GAN_LIB_DATA, the layout the message below recommends), and
+# it reads the files, so a truncated one does not pass. GAN_LIB_DOWNLOAD=0: asking must not download.
+have_data() {
+  GAN_LIB_DOWNLOAD=0 "$PY" -c "from gan_lib.data import load_fashion_mnist; load_fashion_mnist('train'); load_fashion_mnist('test')" 2>/dev/null
+}
 
-if have_files "$SYSTEM_DIR" || have_files "${GAN_LIB_DATA:-/nonexistent}" || have_files data; then
+if have_data; then
   exit 0
 fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   if bash "$(dirname "$0")/apt_install.sh" dataset-fashion-mnist; then
-    have_files "$SYSTEM_DIR" && exit 0
+    have_data && exit 0
   fi
 fi
 echo "Debian's dataset-fashion-mnist is not available; trying torchvision's download into ./data ..."

@@ -9,9 +9,10 @@ import os
 
 import torch
 
+from ..errors import ConfigError
 from ..registry import Registry
 from .batches import Batch, ImageBatches, ToyBatches
-from .images import (FASHION_MNIST_CLASSES, DatasetNotFoundError, ImageSet, load_digits,
+from .images import (FASHION_MNIST_CLASSES, DatasetFileError, DatasetNotFoundError, ImageSet, load_digits,
                      load_fashion_mnist)
 from .toy import TOY_DISTRIBUTIONS, ToyDistribution, gaussian, grid, ring, spiral
 from .toy1d import DISTRIBUTIONS_1D, Mixture1D, bimodal
@@ -42,7 +43,7 @@ def _toy_batches(name: str):
     def make(batch_size: int, device: torch.device, seed: int = 0, root=None, download: bool = False,
              conditional: bool = False) -> ToyBatches:
         if conditional:
-            raise ValueError(f"the toy dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
+            raise ConfigError(f"the toy dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
         return ToyBatches(toy_distribution(name), batch_size, device, seed)
     return make
 
@@ -57,7 +58,7 @@ def _signal_batches(name: str):
     def make(batch_size: int, device: torch.device, seed: int = 0, root=None, download: bool = False,
              conditional: bool = False) -> SignalBatches:
         if conditional:
-            raise ValueError(f"the signal dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
+            raise ConfigError(f"the signal dataset {name!r} has no labels; conditional training needs 'digits' or 'fashion-mnist'")
         return SignalBatches(SIGNALS[name], batch_size, device, seed)
     return make
 
@@ -87,7 +88,8 @@ def make_batches(name: str, batch_size: int, device: str | torch.device = "cpu",
 
 
 __all__ = [
-    "Batch", "DATASETS", "DISTRIBUTIONS_1D", "DatasetNotFoundError", "FASHION_MNIST_CLASSES", "ImageBatches",
+    "Batch", "DATASETS", "DISTRIBUTIONS_1D", "DatasetFileError", "DatasetNotFoundError", "FASHION_MNIST_CLASSES",
+    "ImageBatches",
     "ImageSet", "Mixture1D", "SIGNALS", "SignalBatches", "SinusoidSignals", "TOY_DISTRIBUTIONS", "ToyBatches", "ToyDistribution", "bimodal", "gaussian", "grid",
     "is_toy", "load_digits", "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral", "toy_distribution",
 ]

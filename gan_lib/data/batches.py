@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import torch
 
+from ..errors import ConfigError
 from .toy import ToyDistribution
 from .toy1d import Mixture1D
 
@@ -33,7 +34,7 @@ def cpu_generator(seed: int) -> torch.Generator:
 
 def _check_batch_size(batch_size: int) -> int:
     if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
     return batch_size
 
 
@@ -74,7 +75,8 @@ class ImageBatches:
             raise ValueError("images must be floats in [-1, 1]; convert uint8 data with ImageSet.to_unit_range()")
         self.batch_size = _check_batch_size(batch_size)
         if batch_size > len(images):
-            raise ValueError(f"batch_size {batch_size} is larger than the dataset ({len(images)} images)")
+            raise ConfigError(f"batch_size {batch_size} is larger than the dataset ({len(images)} images); "
+                              f"choose at most {len(images)}")
         self.device = torch.device(device)
         self.images = images.to(self.device).contiguous(memory_format=torch.channels_last)
         self.labels = None if labels is None else labels.to(self.device)

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import ConfigError, GanLibError
+
 FASHION_MNIST_SYSTEM_ROOT = Path("/usr/share/datasets/fashion-mnist")
 _CHECKOUT = Path(__file__).resolve().parents[2]  # the repository, when gan_lib runs from a clone
 # Where `make` downloads to, if it must: the clone's data/ (None when gan_lib is installed from a wheel).
@@ -30,8 +32,15 @@ _FASHION_FILES = {
 }
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(GanLibError, FileNotFoundError):
     """The dataset's files are not on this machine; the message says how to get them."""
+
+
+class DatasetFileError(GanLibError, ValueError):
+    """A dataset file is there but cannot be used: unreadable, cut short, or not an IDX file."""
+
+
+REPLACE_THE_FILE = "delete it and run make data (tools/install_data.sh), or put a complete copy there"
 
 
 @dataclass(frozen=True)
@@ -64,16 +73,21 @@ class ImageSet:
 def _read_idx(path: Path) -> np.ndarray:
     """Read one IDX file (the MNIST format), gzipped or not."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
+    try:
+        with opener(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, EOFError) as error:  # unreadable, or a cut or foreign .gz (gzip.BadGzipFile is an OSError)
+        raise DatasetFileError(f"{path} cannot be read ({error}); fix its permissions, or {REPLACE_THE_FILE}") from None
     magic = int.from_bytes(data[0:4], "big")
     ndim = magic & 0xFF
     if magic >> 8 != 0x08:  # 0x08 = unsigned byte
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes (magic number {magic:#x})")
+        raise DatasetFileError(f"{path} is not an IDX file of unsigned bytes (magic number {magic:#x}); "
+                               f"fix: {REPLACE_THE_FILE}")
     shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     array = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if array.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated: expected {int(np.prod(shape))} values, found {array.size}")
+        raise DatasetFileError(f"{path} is truncated: expected {int(np.prod(shape))} values, found {array.size}; "
+                               f"fix: {REPLACE_THE_FILE}")
     return array.reshape(shape)
 
 
@@ -105,7 +119,7 @@ def download_allowed() -> bool:
     """Whether the environment allows downloading a missing dataset (`GAN_LIB_DOWNLOAD=1`)."""
     value = os.environ.get(DOWNLOAD_VARIABLE, "")
     if value not in ("", "0", "1"):
-        raise ValueError(f"{DOWNLOAD_VARIABLE}={value!r}: use 1 to allow downloads, 0 or unset to forbid them")
+        raise ConfigError(f"{DOWNLOAD_VARIABLE}={value!r}: use 1 to allow downloads, 0 or unset to forbid them")
     return value == "1"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..errors import ConfigError
 from .batches import Batch, _check_batch_size, cpu_generator
 
 
@@ -27,10 +28,10 @@ class SinusoidSignals:
 
     def __post_init__(self):
         if self.length <= 0 or self.components <= 0:
-            raise ValueError(f"length and components must be positive, got {self.length} and {self.components}")
+            raise ConfigError(f"length and components must be positive, got {self.length} and {self.components}")
         if not 0 <= self.min_cycles <= self.max_cycles < self.length / 2:
-            raise ValueError(f"need 0 <= min_cycles <= max_cycles < length / 2 = {self.length / 2} "
-                             f"(the Nyquist limit), got {self.min_cycles} and {self.max_cycles}")
+            raise ConfigError(f"need 0 <= min_cycles <= max_cycles < length / 2 = {self.length / 2} "
+                              f"(the Nyquist limit), got {self.min_cycles} and {self.max_cycles}")
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import ClassVar
 import torch
 
 from ..device import cpu_float64, float64_on_cpu
+from ..errors import ConfigError
 from ..registry import Registry
 
 DISTRIBUTIONS_1D: Registry["Mixture1D"] = Registry("1D distribution")
@@ -32,13 +33,13 @@ class Mixture1D:
     def __post_init__(self):
         k = len(self.means)
         if k == 0 or len(self.stds) != k or len(self.weights) != k:
-            raise ValueError(f"means, stds and weights need the same non-zero length, got "
-                             f"{len(self.means)}, {len(self.stds)}, {len(self.weights)}")
+            raise ConfigError(f"means, stds and weights need the same non-zero length, got "
+                              f"{len(self.means)}, {len(self.stds)}, {len(self.weights)}")
         if min(self.stds) <= 0 or min(self.weights) < 0:
-            raise ValueError(f"stds must be positive and weights non-negative, got stds={self.stds}, "
-                             f"weights={self.weights}")
+            raise ConfigError(f"stds must be positive and weights non-negative, got stds={self.stds}, "
+                              f"weights={self.weights}")
         if abs(sum(self.weights) - 1.0) > 1e-6:
-            raise ValueError(f"weights must sum to 1, got {self.weights} (sum {sum(self.weights)})")
+            raise ConfigError(f"weights must sum to 1, got {self.weights} (sum {sum(self.weights)})")
 
     def _parameters(self, like: torch.Tensor):
         as_tensor = lambda values: torch.tensor(values, dtype=like.dtype, device=like.device)

@@ -8,11 +8,12 @@ import torch
 import torch.distributed as dist
 
 from ..device import select_device
+from ..errors import GanLibError
 
 DEFAULT_TIMEOUT_S = 300.0  # how long a collective waits for the other ranks before the run stops with an error
 
 
-class DistributedError(RuntimeError):
+class DistributedError(GanLibError, RuntimeError):
     """A distributed run cannot go on: another rank failed, hangs, or the set-up is wrong; the message says which."""
 
 

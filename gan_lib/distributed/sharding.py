@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..data import Batch
+from ..errors import ConfigError
 
 
 class ShardedBatches:
@@ -17,8 +18,8 @@ class ShardedBatches:
         if not 0 <= rank < world_size:
             raise ValueError(f"rank must be in [0, {world_size}), got {rank}")
         if batches.batch_size % world_size:
-            raise ValueError(f"batch_size {batches.batch_size} cannot be split evenly over {world_size} processes: "
-                             f"batch_size is the global batch; choose a multiple of {world_size}")
+            raise ConfigError(f"batch_size {batches.batch_size} cannot be split evenly over {world_size} processes: "
+                              f"batch_size is the global batch; choose a multiple of {world_size}")
         self.batches, self.rank, self.world_size = batches, rank, world_size
         self.batch_size = batches.batch_size // world_size  # this rank's rows per batch
         self.sample_shape = batches.sample_shape

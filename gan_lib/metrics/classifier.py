@@ -36,6 +36,7 @@ from torch import nn
 from ..atomic import atomic_write
 from ..data import load_images
 from ..device import cpu_float64, float64_on_cpu, select_device
+from ..errors import GanLibError
 
 FORMAT = "gan_lib.evaluation_classifier"
 ARCHITECTURE_VERSION = 3  # part of the cache key: bump it when EvaluationClassifier or its training changes
@@ -229,7 +230,7 @@ def save_classifier(model: EvaluationClassifier, path: str | os.PathLike) -> Pat
     return path
 
 
-class ClassifierCacheError(RuntimeError):
+class ClassifierCacheError(GanLibError, RuntimeError):
     """A cached classifier file is missing, corrupt, or not the expected network; the message says which."""
 
 

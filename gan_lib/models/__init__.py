@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ..errors import ConfigError
 from .conv1d import Conv1dDiscriminator, Conv1dGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .init import dcgan_init
@@ -70,7 +71,7 @@ def build_models(dataset: str, config: ModelConfig | None = None) -> tuple[nn.Mo
         discriminator.apply(dcgan_init)
     elif signal_shape(dataset) is not None:
         if config.num_classes:
-            raise ValueError(f"the signal dataset {dataset!r} has no classes; set num_classes=0")
+            raise ConfigError(f"the signal dataset {dataset!r} has no classes; set num_classes=0")
         channels, length = signal_shape(dataset)
         generator = Conv1dGenerator(config.latent_dim, channels, length, config.width)
         discriminator = Conv1dDiscriminator(channels, length, config.width, config.d_batch_norm, config.spectral_norm)
@@ -78,7 +79,7 @@ def build_models(dataset: str, config: ModelConfig | None = None) -> tuple[nn.Mo
         discriminator.apply(dcgan_init)
     else:
         if config.num_classes:
-            raise ValueError(f"the toy dataset {dataset!r} has no classes; set num_classes=0")
+            raise ConfigError(f"the toy dataset {dataset!r} has no classes; set num_classes=0")
         # PyTorch's default (Kaiming-uniform) initialisation: N(0, 0.02) starts a deep MLP
         # with a near-constant output, which slows the toy experiments down.
         dim = toy_dimension(dataset)

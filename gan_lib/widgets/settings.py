@@ -14,6 +14,7 @@ import torch
 
 from ..data import TOY_DISTRIBUTIONS, make_batches
 from ..device import select_device
+from ..errors import GanLibError
 from ..losses import LOSSES
 from ..models import MLPDiscriminator, MLPGenerator
 from ..optim import OPTIMIZERS
@@ -26,7 +27,7 @@ PLAYGROUND_LOG_EVERY = 5  # a History row (and a NaN check) every 5 steps: enoug
 RUN_LENGTH = 10**9  # TrainConfig.steps for open-ended playground runs (they stop on pause, not on a count)
 
 
-class InvalidSettingsError(ValueError):
+class InvalidSettingsError(GanLibError, ValueError):
     """A playground setting, or a combination of them, that gan_lib cannot train; the message says why."""
 
 
