@@ -31,6 +31,7 @@ from .losses import GANLoss, get_loss
 from .models.checks import check_input
 from .models.init import dcgan_init
 from .models.pix2pix import UNetGenerator
+from .modes import evaluating, frozen
 from .validation import require_positive_ints
 
 Tensor = torch.Tensor
@@ -120,10 +121,9 @@ class CycleGANRun:
             raise ValueError(f"direction must be 'a_to_b' or 'b_to_a', got {direction!r}")
         generator = self.a_to_b if direction == "a_to_b" else self.b_to_a
         device = next(generator.parameters()).device
-        generator.eval()
-        outputs = [generator(images[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
-                   for i in range(0, len(images), batch_size)]
-        return torch.cat(outputs)
+        with evaluating(generator):
+            return torch.cat([generator(images[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
+                              for i in range(0, len(images), batch_size)])
 
     def reconstruct(self, images: Tensor, direction: str = "a_to_b") -> tuple[Tensor, Tensor]:
         """(translation, reconstruction): G(a) and F(G(a)) for "a_to_b", F(b) and G(F(b)) for "b_to_a"."""
@@ -189,16 +189,15 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
         history["d_loss"].append(float(d_loss.detach()))
 
         # Update G and F (eq. 5.11): fool D_B and D_A, and let each generator undo the other.
-        discriminator_a.requires_grad_(False), discriminator_b.requires_grad_(False)
-        with autocast(device, amp):
-            fake_b, fake_a = a_to_b(a).float(), b_to_a(b).float()
-            a_back, b_back = b_to_a(fake_b).float(), a_to_b(fake_a).float()
-            g_losses = cyclegan_generator_loss(discriminator_b(fake_b).float(), discriminator_a(fake_a).float(),
-                                               a, a_back, b, b_back, loss, config.cycle_weight)
-        opt_g.zero_grad(set_to_none=True)
-        g_losses["total"].backward()
+        with frozen(discriminator_a, discriminator_b):
+            with autocast(device, amp):
+                fake_b, fake_a = a_to_b(a).float(), b_to_a(b).float()
+                a_back, b_back = b_to_a(fake_b).float(), a_to_b(fake_a).float()
+                g_losses = cyclegan_generator_loss(discriminator_b(fake_b).float(), discriminator_a(fake_a).float(),
+                                                   a, a_back, b, b_back, loss, config.cycle_weight)
+            opt_g.zero_grad(set_to_none=True)
+            g_losses["total"].backward()
         opt_g.step()
-        discriminator_a.requires_grad_(True), discriminator_b.requires_grad_(True)
         history["cycle"].append(float(g_losses["cycle"].detach()))
         history["adversarial"].append(float(g_losses["adversarial"].detach()))
     a_to_b.eval(), b_to_a.eval()

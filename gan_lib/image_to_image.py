@@ -33,6 +33,7 @@ from .device import autocast, autocast_dtype, select_device
 from .losses import GANLoss, get_loss
 from .models.init import dcgan_init
 from .models.pix2pix import PatchDiscriminator, UNetGenerator
+from .modes import evaluating, frozen
 from .registry import Registry
 from .validation import require_positive_ints
 
@@ -167,10 +168,9 @@ class ImageToImageRun:
     def restore(self, corrupted: Tensor, batch_size: int = 1000) -> Tensor:
         """G applied to `corrupted` (N, C, H, W), in evaluation mode, clamped to [-1, 1]; on the CPU."""
         device = next(self.generator.parameters()).device
-        self.generator.eval()
-        outputs = [self.generator(corrupted[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
-                   for i in range(0, len(corrupted), batch_size)]
-        return torch.cat(outputs)
+        with evaluating(self.generator):
+            return torch.cat([self.generator(corrupted[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
+                              for i in range(0, len(corrupted), batch_size)])
 
 
 def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> ImageToImageRun:
@@ -194,6 +194,7 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
     batches = ImageBatches(clean_images, None, config.batch_size, device, config.seed)
     rng = torch.Generator(device=device).manual_seed(config.seed + 1)  # corruptions
     history: dict[str, list[float]] = {"l1": [], "adversarial": [], "d_loss": []}
+    held_fixed = [discriminator] if discriminator is not None else []  # during G's update
     generator.train()
     for _ in range(config.steps):
         clean, _ = batches.next_batch()
@@ -210,18 +211,16 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
             d_loss.backward()
             opt_d.step()
             history["d_loss"].append(float(d_loss.detach()))
-            discriminator.requires_grad_(False)
 
-        # Update G: fool D on every patch and stay close to x in L1 (eq. 5.7).
-        with autocast(device, amp):
-            restored = generator(corrupted).float()
-            fake_logits = discriminator(corrupted, restored).float() if discriminator is not None else None
-            g_losses = pix2pix_generator_loss(fake_logits, restored, clean, loss, config.l1_weight)
-        opt_g.zero_grad(set_to_none=True)
-        g_losses["total"].backward()
+        # Update G: fool D on every patch and stay close to x in L1 (eq. 5.7); D is held fixed.
+        with frozen(*held_fixed):
+            with autocast(device, amp):
+                restored = generator(corrupted).float()
+                fake_logits = discriminator(corrupted, restored).float() if discriminator is not None else None
+                g_losses = pix2pix_generator_loss(fake_logits, restored, clean, loss, config.l1_weight)
+            opt_g.zero_grad(set_to_none=True)
+            g_losses["total"].backward()
         opt_g.step()
-        if discriminator is not None:
-            discriminator.requires_grad_(True)
         history["l1"].append(float(g_losses["l1"].detach()))
         history["adversarial"].append(float(g_losses["adversarial"].detach()))
     generator.eval()

@@ -33,6 +33,7 @@ from .device import autocast, autocast_dtype, select_device
 from .losses import bce_discriminator_loss
 from .models import DCGANGenerator, dcgan_init
 from .models.conv_classifier import ConvClassifier
+from .modes import evaluating, frozen
 from .validation import require_positive_ints
 
 Tensor = torch.Tensor
@@ -195,16 +196,13 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         # Update G: match the mean of D's features on the unlabelled batch (eq. 5.6); D is held fixed.
         # Both feature sets come from D as it is now, after its step, in one forward pass: the D-step
         # features above belong to the D before the step, another network (Salimans et al., 2016).
-        classifier.requires_grad_(False)
-        try:
+        with frozen(classifier):
             with autocast(device, amp):
                 features = classifier.features(torch.cat([x_unlabelled, fake])).float()
                 real_features, fake_features = features.split([len(x_unlabelled), len(fake)])
                 g_loss = feature_matching_loss(real_features.detach(), fake_features)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
-        finally:
-            classifier.requires_grad_(True)
         opt_g.step()
 
         history["supervised"].append(float(losses["supervised"].detach()))
@@ -221,12 +219,9 @@ def predict(classifier: nn.Module, images: Tensor, batch_size: int = 1000) -> Te
     """Predicted classes (N,) on the CPU, in evaluation mode (no dropout)."""
     _check_images(images)
     device = next(classifier.parameters()).device
-    was_training = classifier.training
-    classifier.eval()
-    predictions = [classifier(images[i:i + batch_size].to(device)).argmax(1).cpu()
-                   for i in range(0, len(images), batch_size)]
-    classifier.train(was_training)
-    return torch.cat(predictions)
+    with evaluating(classifier):
+        return torch.cat([classifier(images[i:i + batch_size].to(device)).argmax(1).cpu()
+                          for i in range(0, len(images), batch_size)])
 
 
 def accuracy(classifier: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 1000) -> float:

@@ -17,6 +17,7 @@ from torch import nn
 
 from .device import cpu_float64, float64_on_cpu
 from .losses import bce_discriminator_loss
+from .modes import evaluating
 from .penalties import gradient_penalty
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]  # (n, rng) -> samples (n, ...)
@@ -208,12 +209,8 @@ def generator_sampler(generator: nn.Module) -> Sampler:
     device = next(generator.parameters()).device
 
     def sample(n: int, rng: torch.Generator) -> torch.Tensor:
-        was_training = generator.training
-        generator.eval()
-        with torch.no_grad():
-            out = generator(torch.randn(n, generator.latent_dim, generator=rng, device=device))
-        generator.train(was_training)
-        return out
+        with evaluating(generator), torch.no_grad():
+            return generator(torch.randn(n, generator.latent_dim, generator=rng, device=device))
     return sample
 
 

@@ -21,6 +21,7 @@ from .device import autocast, autocast_dtype, configure_cuda_math, full_float32,
 from .history import History
 from .losses import get_loss
 from .models import ModelConfig, build_models
+from .modes import evaluating, frozen
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
 from .validation import require_positive_ints
@@ -258,15 +259,12 @@ class Trainer:
     def generator_step(self) -> dict[str, torch.Tensor]:
         """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""
         z, labels = self.noise(self.local_batch_size)
-        self.discriminator.requires_grad_(False)  # no gradients for D's weights: saves a third of the backward
-        try:
+        with frozen(self.discriminator):  # no gradients for D's weights: saves a third of the backward
             with autocast(self.device, self.amp_dtype):
                 fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
                 g_loss = self.loss.generator_loss(fake_logits)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
-        finally:  # D trains again even when this step raised (a widget or notebook may go on with it)
-            self.discriminator.requires_grad_(True)
         grad_norm = _grad_norm(self.generator, self.config.grad_clip) if self._logging_step() or self.config.grad_clip else None
         self.opt_g.step()
         if self.ema is not None:
@@ -378,12 +376,8 @@ def sample_generator(generator: nn.Module, n: int, labels=None, seed: int = 0) -
         labels = torch.as_tensor(labels).long().expand(n).to(device)
     elif num_classes:
         labels = torch.randint(num_classes, (n,), generator=rng).to(device)
-    was_training = generator.training
-    generator.eval()
-    try:
+    with evaluating(generator):
         return _call(generator, z, labels).float().cpu()
-    finally:
-        generator.train(was_training)
 
 
 def train_gan(config: TrainConfig | None = None, **overrides) -> Trainer:

@@ -10,6 +10,7 @@ import math
 import torch
 
 from .history import History
+from .modes import evaluating
 
 
 def _axes(ax=None, figsize=(5, 4)):
@@ -64,10 +65,8 @@ def discriminator_surface(discriminator, limits=(-1.6, 1.6), resolution: int = 1
     line = torch.linspace(limits[0], limits[1], resolution)
     xs, ys = torch.meshgrid(line, line, indexing="xy")
     points = torch.stack([xs.flatten(), ys.flatten()], dim=1).to(device)  # (resolution^2, 2)
-    was_training = discriminator.training
-    discriminator.eval()
-    probabilities = torch.sigmoid(discriminator(points)).reshape(resolution, resolution).cpu()
-    discriminator.train(was_training)
+    with evaluating(discriminator):
+        probabilities = torch.sigmoid(discriminator(points)).reshape(resolution, resolution).cpu()
     return xs, ys, probabilities
 
 
@@ -264,11 +263,8 @@ def plot_density_1d(distribution=None, fake: torch.Tensor | None = None, discrim
     handles, labels = ax.get_legend_handles_labels()
     if discriminator is not None:
         twin = ax.twinx()
-        was_training = discriminator.training
-        discriminator.eval()
-        with torch.no_grad():
+        with evaluating(discriminator), torch.no_grad():
             probability = torch.sigmoid(discriminator(x.to(device))).cpu()
-        discriminator.train(was_training)
         twin.plot(x[:, 0].numpy(), probability.numpy(), color="tab:blue", label="$D(x)$ trained")
         if distribution is not None and p_g is not None:
             from .theory import optimal_discriminator
