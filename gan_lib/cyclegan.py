@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .data import ImageBatches
+from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
 from .losses import GANLoss, get_loss
 from .models.checks import check_input
@@ -138,9 +138,7 @@ class CycleGANRun:
 
 
 def _check_domain(name: str, images: Tensor, batch_size: int) -> None:
-    if not isinstance(images, Tensor) or images.ndim != 4 or not images.is_floating_point():
-        shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-        raise ValueError(f"{name} must be floats (N, C, H, W) in [-1, 1], got {shape}")
+    check_images(images, name)
     if len(images) < batch_size:
         raise ValueError(f"{name} has {len(images)} images, fewer than batch_size {batch_size}")
 

@@ -28,7 +28,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .data import ImageBatches
+from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
 from .losses import GANLoss, get_loss
 from .models.init import dcgan_init
@@ -68,8 +68,7 @@ def mask_random_square(images: Tensor, rng: torch.Generator, noise_std: float = 
 
 def shrink(images: Tensor, factor: int = 2) -> Tensor:
     """The low-resolution image: the mean of every factor x factor block, (N, C, H, W) -> (N, C, H/f, W/f)."""
-    if images.ndim != 4:
-        raise ValueError(f"expected images (N, C, H, W), got shape {tuple(images.shape)}")
+    check_images(images)
     if not isinstance(factor, int) or isinstance(factor, bool) or factor < 1:
         raise ValueError(f"factor must be a positive integer, got {factor!r}")
     if images.shape[-2] % factor or images.shape[-1] % factor:
@@ -80,8 +79,7 @@ def shrink(images: Tensor, factor: int = 2) -> Tensor:
 def enlarge_bicubic(images: Tensor, factor: int = 2) -> Tensor:
     """Bicubic interpolation to factor times the size, (N, C, h, w) -> (N, C, f h, f w), clipped to [-1, 1]
     (the cubic kernel overshoots next to sharp edges). Constant images stay exactly constant."""
-    if images.ndim != 4:
-        raise ValueError(f"expected images (N, C, H, W), got shape {tuple(images.shape)}")
+    check_images(images)
     return F.interpolate(images, scale_factor=factor, mode="bicubic", align_corners=False).clamp(-1, 1)
 
 
@@ -176,8 +174,7 @@ class ImageToImageRun:
 def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> ImageToImageRun:
     """Train a U-Net to undo `config`'s corruption of `clean_images` (N, C, H, W) in [-1, 1]:
     pix2pix when `config.adversarial`, plain L1 regression otherwise. Fresh corruptions every step."""
-    if clean_images.ndim != 4 or not clean_images.is_floating_point():
-        raise ValueError(f"clean_images must be floats (N, C, H, W) in [-1, 1], got {tuple(clean_images.shape)}")
+    check_images(clean_images, "clean_images")
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
     channels, size, _ = clean_images.shape[1:]

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import ImageBatches
+from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
 from .losses import bce_discriminator_loss
 from .models import DCGANGenerator, dcgan_init
@@ -111,10 +111,8 @@ class ClassifierRun:
     history: dict[str, list[float]] = field(default_factory=dict)
 
 
-def _check_images(images: Tensor, labels: Tensor | None = None) -> None:
-    if images.ndim != 4 or not images.is_floating_point():
-        raise ValueError(f"images must be float tensors (N, C, H, W) in [-1, 1], got {tuple(images.shape)} "
-                         f"{images.dtype}; convert an ImageSet with .to_unit_range()")
+def _check_images(images: Tensor, labels: Tensor | None = None, name: str = "images") -> None:
+    check_images(images, name)
     if labels is not None and labels.shape != (len(images),):
         raise ValueError(f"need one label per image: {len(images)} images, labels of shape {tuple(labels.shape)}")
 
@@ -156,7 +154,7 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
     """The semi-supervised GAN: the same classifier, trained on the labelled `images` and on
     `unlabelled` images (N', C, H, W) against a generator, eqs. (5.4)-(5.6). Callbacks as in `train_supervised`."""
     _check_images(images, labels)
-    _check_images(unlabelled)
+    _check_images(unlabelled, name="unlabelled")
     if images.shape[1:] != unlabelled.shape[1:]:
         raise ValueError(f"labelled images are {tuple(images.shape[1:])} but unlabelled ones {tuple(unlabelled.shape[1:])}")
     device = select_device(config.device)

@@ -10,7 +10,7 @@ import os
 import torch
 
 from ..registry import Registry
-from .batches import Batch, ImageBatches, ToyBatches
+from .batches import Batch, ImageBatches, ToyBatches, check_images
 from .images import (FASHION_MNIST_CLASSES, DatasetNotFoundError, ImageSet, load_digits,
                      load_fashion_mnist)
 from .toy import TOY_DISTRIBUTIONS, ToyDistribution, gaussian, grid, ring, spiral
@@ -89,5 +89,5 @@ def make_batches(name: str, batch_size: int, device: str | torch.device = "cpu",
 __all__ = [
     "Batch", "DATASETS", "DISTRIBUTIONS_1D", "DatasetNotFoundError", "FASHION_MNIST_CLASSES", "ImageBatches",
     "ImageSet", "Mixture1D", "SIGNALS", "SignalBatches", "SinusoidSignals", "TOY_DISTRIBUTIONS", "ToyBatches", "ToyDistribution", "bimodal", "gaussian", "grid",
-    "is_toy", "load_digits", "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral", "toy_distribution",
+    "check_images", "is_toy", "load_digits", "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral", "toy_distribution",
 ]
