@@ -19,14 +19,6 @@ def test_evaluating_switches_to_eval_and_gives_every_submodule_its_own_mode_back
     assert [module.training for module in looked_at.modules()] == [True, True, True, False, True]
 
 
-def test_evaluating_gives_the_modes_back_when_the_block_raises():
-    model = network()
-    with pytest.raises(RuntimeError, match="inside the block"):
-        with evaluating(model):
-            raise RuntimeError("inside the block")
-    assert all(module.training for module in model.modules())
-
-
 def test_frozen_computes_no_gradient_for_the_frozen_network_and_gives_the_flags_back():
     generator, discriminator = nn.Linear(2, 2), network()
     discriminator[3].bias.requires_grad_(False)  # already fixed before the block: it stays so
@@ -37,9 +29,18 @@ def test_frozen_computes_no_gradient_for_the_frozen_network_and_gives_the_flags_
     assert [p.requires_grad for p in discriminator.parameters()] == [True] * 5 + [False]
 
 
-def test_frozen_gives_the_flags_back_when_the_block_raises():
-    discriminator = network()
+def training_everywhere(model):
+    return all(module.training for module in model.modules())
+
+
+def trainable_everywhere(model):
+    return all(parameter.requires_grad for parameter in model.parameters())
+
+
+@pytest.mark.parametrize("switch,as_before", [(evaluating, training_everywhere), (frozen, trainable_everywhere)])
+def test_the_state_comes_back_when_the_block_raises(switch, as_before):
+    model = network()
     with pytest.raises(RuntimeError, match="inside the block"):
-        with frozen(discriminator):
+        with switch(model):
             raise RuntimeError("inside the block")
-    assert all(p.requires_grad for p in discriminator.parameters())
+    assert as_before(model)
