@@ -16,11 +16,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .data import is_toy, make_batches
+from .data import class_names, is_toy, make_batches
 from .device import autocast, autocast_dtype, configure_cuda_math, full_float32, select_device
 from .history import History
 from .losses import get_loss
-from .models import ModelConfig, build_models
+from .models import ModelConfig, build_models, discriminator_batch_norm
 from .modes import evaluating, frozen
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
@@ -85,8 +85,8 @@ class TrainConfig:
         return DEFAULT_PENALTY_WEIGHTS[self.penalty] if self.penalty_weight is None else self.penalty_weight
 
     def model_config(self) -> ModelConfig:
-        num_classes = 10 if self.conditional else 0
-        batch_norm = self.d_batch_norm and not (self.spectral_norm or self.penalty != "none")
+        num_classes = len(class_names(self.dataset)) if self.conditional else 0
+        batch_norm = discriminator_batch_norm(self.d_batch_norm, self.spectral_norm, self.penalty != "none")
         return ModelConfig(self.latent_dim, self.width, self.depth, self.spectral_norm, batch_norm, num_classes)
 
     def to_dict(self) -> dict:

@@ -249,6 +249,33 @@ def test_d_batch_norm_switch_removes_batch_norm_from_the_image_discriminator():
     assert norms(penalty="r1") == 0  # a per-example penalty turns it off whatever the switch says
 
 
+def test_a_conditional_model_has_as_many_classes_as_its_dataset(monkeypatch):
+    from gan_lib.data import IMAGE_CLASSES, class_names, load_digits
+
+    assert class_names("digits") == load_digits("train").classes  # known without loading, and the same
+    assert TrainConfig(dataset="digits", conditional=True).model_config().num_classes == 10
+    assert TrainConfig(dataset="digits").model_config().num_classes == 0
+    monkeypatch.setitem(IMAGE_CLASSES, "digits", ("even", "odd"))  # a dataset of two classes
+    assert TrainConfig(dataset="digits", conditional=True).model_config().num_classes == 2
+    with pytest.raises(ValueError, match="'ring' has no labels; conditional training needs one of: digits"):
+        TrainConfig(dataset="ring", conditional=True).model_config()
+
+
+@pytest.mark.parametrize("dataset", ["digits", "sines"])
+def test_batch_norm_in_d_follows_one_rule_for_every_discriminator(dataset):
+    from gan_lib.models import build_models, discriminator_batch_norm
+
+    for requested in (True, False):
+        for spectral_norm in (True, False):
+            for penalty in ("none", "r1"):
+                config = TrainConfig(dataset=dataset, d_batch_norm=requested, spectral_norm=spectral_norm,
+                                     penalty=penalty)
+                _, discriminator = build_models(dataset, config.model_config())
+                has_norm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
+                assert has_norm == discriminator_batch_norm(requested, spectral_norm, penalty != "none")
+                assert has_norm == (requested and not spectral_norm and penalty == "none")
+
+
 def test_one_joint_d_pass_mixes_batch_norm_statistics():
     """With batch norm in D the joint pass normalises real and generated images together: a different
     D step, whose running mean is the mean of both batches' features rather than the last batch's."""

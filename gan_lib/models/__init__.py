@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from .conv1d import Conv1dDiscriminator, Conv1dGenerator
-from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .dcgan import DCGANDiscriminator, DCGANGenerator, discriminator_batch_norm
 from .init import dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator
 
@@ -88,4 +88,5 @@ def build_models(dataset: str, config: ModelConfig | None = None) -> tuple[nn.Mo
 
 
 __all__ = ["Conv1dDiscriminator", "Conv1dGenerator", "DCGANDiscriminator", "DCGANGenerator", "IMAGE_SHAPES", "MLPDiscriminator", "MLPGenerator",
-           "ModelConfig", "build_models", "dcgan_init", "default_model_config", "signal_shape"]
+           "ModelConfig", "build_models", "dcgan_init", "default_model_config", "discriminator_batch_norm",
+           "signal_shape"]

@@ -18,6 +18,13 @@ from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 from .checks import check_input, check_labels
 
 
+def discriminator_batch_norm(requested: bool, spectral_norm: bool, penalty: bool = False) -> bool:
+    """Whether a D gets batch norm: where it is asked for and nothing rules it out. Spectral norm
+    replaces it, and a per-example gradient penalty (WGAN-GP, R1) assumes that each example's output
+    depends on that example alone, which batch norm's shared batch statistics break."""
+    return requested and not (spectral_norm or penalty)
+
+
 def _base_size(image_size: int) -> int:
     if image_size % 4 or image_size < 8:
         raise ValueError(f"DCGAN image_size must be a multiple of 4 and at least 8 (8 or 28), got {image_size}")
@@ -62,7 +69,7 @@ class DCGANDiscriminator(nn.Module):
         self.input_shape = (channels, image_size, image_size)
         self.num_classes = num_classes
         wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
-        use_norm = batch_norm and not spectral_norm  # spectral norm replaces batch norm in D
+        use_norm = discriminator_batch_norm(batch_norm, spectral_norm)
         norm = nn.BatchNorm2d(2 * width) if use_norm else nn.Identity()
         self.features = nn.Sequential(
             wrap(nn.Conv2d(channels, width, 4, 2, 1)),  # (B, w, 2s, 2s)
