@@ -27,6 +27,7 @@ from torch import nn
 
 from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
+from .history import LossCurves
 from .losses import GANLoss, get_loss
 from .models.checks import check_input
 from .models.init import dcgan_init
@@ -167,7 +168,7 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
     loss = get_loss(config.loss)
     batches_a = ImageBatches(domain_a, None, config.batch_size, device, config.seed)
     batches_b = ImageBatches(domain_b, None, config.batch_size, device, config.seed + 1)
-    history: dict[str, list[float]] = {"cycle": [], "adversarial": [], "d_loss": []}
+    curves = LossCurves("cycle", "adversarial", "d_loss")
     for _ in range(config.steps):
         a, _ = batches_a.next_batch()
         b, _ = batches_b.next_batch()
@@ -184,7 +185,7 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        history["d_loss"].append(float(d_loss.detach()))
+        curves.record(d_loss=d_loss)
 
         # Update G and F (eq. 5.11): fool D_B and D_A, and let each generator undo the other.
         with frozen(discriminator_a, discriminator_b):
@@ -196,7 +197,6 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
             opt_g.zero_grad(set_to_none=True)
             g_losses["total"].backward()
         opt_g.step()
-        history["cycle"].append(float(g_losses["cycle"].detach()))
-        history["adversarial"].append(float(g_losses["adversarial"].detach()))
+        curves.record(cycle=g_losses["cycle"], adversarial=g_losses["adversarial"])
     a_to_b.eval(), b_to_a.eval()
-    return CycleGANRun(config, a_to_b, b_to_a, discriminator_a, discriminator_b, history)
+    return CycleGANRun(config, a_to_b, b_to_a, discriminator_a, discriminator_b, curves.as_lists())

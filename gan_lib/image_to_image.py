@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
+from .history import LossCurves
 from .losses import GANLoss, get_loss
 from .models.init import dcgan_init
 from .models.pix2pix import PatchDiscriminator, UNetGenerator
@@ -190,7 +191,7 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
         loss = get_loss(config.loss)
     batches = ImageBatches(clean_images, None, config.batch_size, device, config.seed)
     rng = torch.Generator(device=device).manual_seed(config.seed + 1)  # corruptions
-    history: dict[str, list[float]] = {"l1": [], "adversarial": [], "d_loss": []}
+    curves = LossCurves("l1", "adversarial", "d_loss")
     held_fixed = [discriminator] if discriminator is not None else []  # during G's update
     generator.train()
     for _ in range(config.steps):
@@ -207,7 +208,7 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-            history["d_loss"].append(float(d_loss.detach()))
+            curves.record(d_loss=d_loss)
 
         # Update G: fool D on every patch and stay close to x in L1 (eq. 5.7); D is held fixed.
         with frozen(*held_fixed):
@@ -218,10 +219,9 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
             opt_g.zero_grad(set_to_none=True)
             g_losses["total"].backward()
         opt_g.step()
-        history["l1"].append(float(g_losses["l1"].detach()))
-        history["adversarial"].append(float(g_losses["adversarial"].detach()))
+        curves.record(l1=g_losses["l1"], adversarial=g_losses["adversarial"])
     generator.eval()
-    return ImageToImageRun(config, generator, discriminator, history)
+    return ImageToImageRun(config, generator, discriminator, curves.as_lists())
 
 
 def corrupt_fixed(config: ImageToImageConfig, images: Tensor, seed: int = 1234) -> Tensor:

@@ -30,6 +30,7 @@ from torch import nn
 
 from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
+from .history import LossCurves
 from .losses import bce_discriminator_loss
 from .models import DCGANGenerator, dcgan_init
 from .models.conv_classifier import ConvClassifier
@@ -133,7 +134,7 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
     classifier = _classifier(config, images, num_classes).to(device)
     optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr, betas=config.betas)
     batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
-    history = {"supervised": []}
+    curves = LossCurves("supervised")
     classifier.train()
     for step in range(1, config.steps + 1):
         x, y = batches.next_batch()
@@ -142,11 +143,11 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        history["supervised"].append(float(loss.detach()))
+        curves.record(supervised=loss)
         for callback in callbacks:
             callback(step, classifier)
     classifier.eval()
-    return ClassifierRun(classifier, None, history)
+    return ClassifierRun(classifier, None, curves.as_lists())
 
 
 def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tensor, unlabelled: Tensor,
@@ -169,7 +170,7 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
     labelled_batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
     unlabelled_batches = ImageBatches(unlabelled, None, config.batch_size, device, config.seed + 1)
     noise = torch.Generator(device=device).manual_seed(config.seed + 2)
-    history = {"supervised": [], "unsupervised": [], "feature_matching": []}
+    curves = LossCurves("supervised", "unsupervised", "feature_matching")
     classifier.train()
     generator.train()
     for step in range(1, config.steps + 1):
@@ -203,13 +204,11 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
             g_loss.backward()
         opt_g.step()
 
-        history["supervised"].append(float(losses["supervised"].detach()))
-        history["unsupervised"].append(float(losses["unsupervised"].detach()))
-        history["feature_matching"].append(float(g_loss.detach()))
+        curves.record(supervised=losses["supervised"], unsupervised=losses["unsupervised"], feature_matching=g_loss)
         for callback in callbacks:
             callback(step, classifier)
     classifier.eval()
-    return ClassifierRun(classifier, generator, history)
+    return ClassifierRun(classifier, generator, curves.as_lists())
 
 
 @torch.no_grad()

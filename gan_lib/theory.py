@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .device import cpu_float64, float64_on_cpu
+from .history import LossCurves
 from .losses import bce_discriminator_loss
 from .modes import evaluating
 from .penalties import gradient_penalty
@@ -157,7 +158,7 @@ def _fit(network: nn.Module, loss_of_batches, sample_real: Sampler, sample_fake:
     rng.manual_seed(seed)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr, betas=betas)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
-    losses = []
+    curves = LossCurves("loss")
     for _ in range(steps):
         with torch.no_grad():
             real, fake = sample_real(batch_size, rng), sample_fake(batch_size, rng)
@@ -166,8 +167,8 @@ def _fit(network: nn.Module, loss_of_batches, sample_real: Sampler, sample_fake:
         loss.backward()
         optimizer.step()
         schedule.step()
-        losses.append(float(loss.detach()))
-    return losses
+        curves.record(loss=loss)
+    return curves.as_lists()["loss"]
 
 
 def fit_discriminator(discriminator: nn.Module, sample_real: Sampler, sample_fake: Sampler, steps: int = 1000,
