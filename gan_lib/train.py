@@ -38,7 +38,7 @@ class TrainConfig:
     steps: int = 2000  # generator updates
     batch_size: int = 256  # examples per batch, real and generated
     n_critic: int = 1  # discriminator updates per generator update (k in Algorithm 1)
-    joint_d_batch: bool = False  # D scores the real and the generated batch in one pass (with batch norm in D: a new model)
+    joint_d_batch: bool = False  # one D pass over both batches (a new model with batch norm in D, a near one with spectral norm)
     lr_g: float = 2e-4  # generator learning rate
     lr_d: float = 2e-4  # discriminator learning rate (TTUR: may differ from lr_g)
     optimizer: str = "adam"  # adam, sgd or rmsprop
@@ -214,9 +214,13 @@ class Trainer:
         uniform labels.) The penalty is computed in float32, outside mixed precision: its double
         backward and the norm of a gradient near 1 are what bfloat16 rounds worst.
 
-        With `joint_d_batch`, D scores both batches as one batch of 2B: for a D without batch norm the
-        same loss and gradients (to rounding), in fewer, larger operations; with batch norm in D a
-        different model, since the statistics then mix real and generated images."""
+        With `joint_d_batch`, D scores both batches as one batch of 2B, in fewer, larger operations. For a
+        D with neither batch norm nor spectral norm that is the same loss and gradients (to rounding) at
+        every step. With batch norm in D it is a different model: the statistics mix real and generated
+        images. With spectral norm it is a slightly different run: each forward pass in training mode
+        advances the power iteration that estimates every layer's largest singular value, so the two
+        separate passes advance it twice per D step and the joint pass once; the first step agrees,
+        later ones differ by as much as the estimates do."""
         config = self.config
         real, real_labels = self.batches.next_batch()
         real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
