@@ -7,7 +7,9 @@ spectrally normalised or trained with a per-example gradient penalty (batch norm
 mixes examples, which the WGAN-GP penalty assumes it does not).
 
 With `num_classes > 0` both are class-conditional: G adds a learned class embedding
-to z, and D is a projection discriminator (Miyato & Koyama, 2018).
+to z, and D is a projection discriminator (Miyato & Koyama, 2018). Under spectral norm D's
+class embedding is normalised too, as there and in BigGAN: the projection term is part of D's
+output, and an unconstrained embedding would let it grow without the bound the rest of D has.
 """
 from __future__ import annotations
 
@@ -80,7 +82,7 @@ class DCGANDiscriminator(nn.Module):
         )
         feature_dim = 2 * width * s * s
         self.head = wrap(nn.Linear(feature_dim, 1))
-        self.class_embedding = nn.Embedding(num_classes, feature_dim) if num_classes else None
+        self.class_embedding = wrap(nn.Embedding(num_classes, feature_dim)) if num_classes else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_input("DCGANDiscriminator", x, self.input_shape)
