@@ -37,6 +37,7 @@ import torch.nn.functional as F
 import gan_lib
 from gan_lib.device import describe_machine
 from gan_lib.models import build_models
+from gan_lib.modes import frozen
 
 from .peak import fraction_of_peak, machine_peak, step_flops
 from .speed import _timed as timed_calls
@@ -78,11 +79,10 @@ class RecipeStep:
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
-        self.discriminator.requires_grad_(False)
-        g_loss = F.softplus(-self.D(self.G(self.z_g))).mean()  # non-saturating, eq. 3.4
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.discriminator.requires_grad_(True)
+        with frozen(self.discriminator):
+            g_loss = F.softplus(-self.D(self.G(self.z_g))).mean()  # non-saturating, eq. 3.4
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
         self.opt_g.step()
 
 

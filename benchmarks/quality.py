@@ -36,6 +36,7 @@ from torch.func import jacrev, vmap
 from gan_lib import TOY_DISTRIBUTIONS, Trainer, TrainConfig, make_batches
 from gan_lib.device import describe_machine
 from gan_lib.losses import bce_discriminator_loss
+from gan_lib.modes import evaluating
 from gan_lib.metrics import (METRIC_NAMES, evaluate_image_generator, evaluation_classifier, mode_coverage,
                              real_data_floor)
 
@@ -208,16 +209,13 @@ def density_filtered_sample(trainer: Trainer, n: int, seed: int = 0, ratio: floa
     Draws 4n candidates; at least half of them (those above the median) are kept.
     """
     generator = trainer.ema.model if trainer.ema is not None else trainer.generator
-    was_training = generator.training
-    generator.eval()
     rng = torch.Generator(device=trainer.device).manual_seed(seed)
     z = torch.randn(4 * n, trainer.latent_dim, generator=rng, device=trainer.device)  # (4n, d)
-    with torch.enable_grad():
-        log_density = generator_log_density(generator, z).detach()  # (4n,)
-    keep = log_density >= log_density.median() - math.log(ratio)
-    samples = generator(z[keep][:n]).float().cpu()  # (n, 2)
-    generator.train(was_training)
-    return samples
+    with evaluating(generator):
+        with torch.enable_grad():
+            log_density = generator_log_density(generator, z).detach()  # (4n,)
+        keep = log_density >= log_density.median() - math.log(ratio)
+        return generator(z[keep][:n]).float().cpu()  # (n, 2)
 
 
 # Ways of drawing a row's samples: (trainer, n, seed, calibration_steps) -> (n, 2) samples on the CPU.

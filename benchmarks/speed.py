@@ -40,6 +40,7 @@ import torch.nn.functional as F
 import gan_lib
 import gan_lib.results
 from gan_lib.models import build_models, default_model_config
+from gan_lib.modes import evaluating, frozen
 
 from .baseline_dcgan import OfficialStyleTrainer, official_dataloader, official_recipe
 from .peak import fraction_of_peak, machine_peak, step_flops, sync
@@ -84,12 +85,11 @@ class BareStep:
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
-        D.requires_grad_(False)
-        with gan_lib.device.autocast(self.device, self.dtype):
-            g_loss = F.softplus(-D(G(self.z_g)).float()).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        D.requires_grad_(True)
+        with frozen(D):
+            with gan_lib.device.autocast(self.device, self.dtype):
+                g_loss = F.softplus(-D(G(self.z_g)).float()).mean()
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
         self.opt_g.step()
 
 
@@ -214,11 +214,9 @@ class FrechetProbe:
 
     @torch.no_grad()
     def __call__(self, generator: torch.nn.Module) -> float:
-        was_training = generator.training
-        generator.eval()
         z = torch.randn(self.n, generator.latent_dim, generator=torch.Generator().manual_seed(123)).to(self.device)
-        fake = torch.cat([generator(chunk) for chunk in z.split(500)]).float()
-        generator.train(was_training)
+        with evaluating(generator):
+            fake = torch.cat([generator(chunk) for chunk in z.split(500)]).float()
         return float(self.frechet_distance(self.real_features, self._features(fake)))
 
 

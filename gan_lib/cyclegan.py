@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .data import ImageBatches
+from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
 from .errors import ConfigError
+from .history import LossCurves
 from .losses import GANLoss, get_loss
 from .models.checks import check_input
 from .models.init import dcgan_init
 from .models.pix2pix import UNetGenerator
+from .modes import evaluating, frozen
 from .validation import require_positive_ints
 
 Tensor = torch.Tensor
@@ -121,10 +123,9 @@ class CycleGANRun:
             raise ValueError(f"direction must be 'a_to_b' or 'b_to_a', got {direction!r}")
         generator = self.a_to_b if direction == "a_to_b" else self.b_to_a
         device = next(generator.parameters()).device
-        generator.eval()
-        outputs = [generator(images[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
-                   for i in range(0, len(images), batch_size)]
-        return torch.cat(outputs)
+        with evaluating(generator):
+            return torch.cat([generator(images[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
+                              for i in range(0, len(images), batch_size)])
 
     def reconstruct(self, images: Tensor, direction: str = "a_to_b") -> tuple[Tensor, Tensor]:
         """(translation, reconstruction): G(a) and F(G(a)) for "a_to_b", F(b) and G(F(b)) for "b_to_a"."""
@@ -139,9 +140,7 @@ class CycleGANRun:
 
 
 def _check_domain(name: str, images: Tensor, batch_size: int) -> None:
-    if not isinstance(images, Tensor) or images.ndim != 4 or not images.is_floating_point():
-        shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-        raise ValueError(f"{name} must be floats (N, C, H, W) in [-1, 1], got {shape}")
+    check_images(images, name)
     if len(images) < batch_size:
         raise ValueError(f"{name} has {len(images)} images, fewer than batch_size {batch_size}")
 
@@ -170,7 +169,7 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
     loss = get_loss(config.loss)
     batches_a = ImageBatches(domain_a, None, config.batch_size, device, config.seed)
     batches_b = ImageBatches(domain_b, None, config.batch_size, device, config.seed + 1)
-    history: dict[str, list[float]] = {"cycle": [], "adversarial": [], "d_loss": []}
+    curves = LossCurves("cycle", "adversarial", "d_loss")
     for _ in range(config.steps):
         a, _ = batches_a.next_batch()
         b, _ = batches_b.next_batch()
@@ -187,20 +186,18 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        history["d_loss"].append(float(d_loss.detach()))
+        curves.record(d_loss=d_loss)
 
         # Update G and F (eq. 5.11): fool D_B and D_A, and let each generator undo the other.
-        discriminator_a.requires_grad_(False), discriminator_b.requires_grad_(False)
-        with autocast(device, amp):
-            fake_b, fake_a = a_to_b(a).float(), b_to_a(b).float()
-            a_back, b_back = b_to_a(fake_b).float(), a_to_b(fake_a).float()
-            g_losses = cyclegan_generator_loss(discriminator_b(fake_b).float(), discriminator_a(fake_a).float(),
-                                               a, a_back, b, b_back, loss, config.cycle_weight)
-        opt_g.zero_grad(set_to_none=True)
-        g_losses["total"].backward()
+        with frozen(discriminator_a, discriminator_b):
+            with autocast(device, amp):
+                fake_b, fake_a = a_to_b(a).float(), b_to_a(b).float()
+                a_back, b_back = b_to_a(fake_b).float(), a_to_b(fake_a).float()
+                g_losses = cyclegan_generator_loss(discriminator_b(fake_b).float(), discriminator_a(fake_a).float(),
+                                                   a, a_back, b, b_back, loss, config.cycle_weight)
+            opt_g.zero_grad(set_to_none=True)
+            g_losses["total"].backward()
         opt_g.step()
-        discriminator_a.requires_grad_(True), discriminator_b.requires_grad_(True)
-        history["cycle"].append(float(g_losses["cycle"].detach()))
-        history["adversarial"].append(float(g_losses["adversarial"].detach()))
+        curves.record(cycle=g_losses["cycle"], adversarial=g_losses["adversarial"])
     a_to_b.eval(), b_to_a.eval()
-    return CycleGANRun(config, a_to_b, b_to_a, discriminator_a, discriminator_b, history)
+    return CycleGANRun(config, a_to_b, b_to_a, discriminator_a, discriminator_b, curves.as_lists())

@@ -94,11 +94,29 @@ def _check_value(report: CheckReport, name: str, value: torch.Tensor, reference:
     report.checks.append(Check(name, _close(value, reference), hint))
 
 
+def _raised(error: Exception) -> str:
+    """The hint when the reader's function raised: what it raised."""
+    return f"it raised {type(error).__name__}: {error}"
+
+
+def _check_cases(report: CheckReport, cases: dict, reference: Callable, judge: Callable) -> None:
+    """One check per named case: `reference(case)` is the library's answer, and `judge(case, expected)`
+    runs the reader's function on the case and returns (right, hint). When the reader's code raises,
+    that case fails with what it raised, and the other cases still run."""
+    for name, case in cases.items():
+        expected = reference(case)
+        try:
+            right, hint = judge(case, expected)
+        except Exception as error:  # the reader's code: report any failure instead of raising
+            right, hint = False, _raised(error)
+        report.checks.append(Check(name, right, hint))
+
+
 def _call(report: CheckReport, function: Callable, *args) -> torch.Tensor | None:
     try:
         value = function(*args)
     except Exception as error:  # the reader's code: report any failure instead of raising
-        report.checks.append(Check("the function runs", False, f"it raised {type(error).__name__}: {error}"))
+        report.checks.append(Check("the function runs", False, _raised(error)))
         return None
     if not isinstance(value, torch.Tensor) or value.numel() != 1 or not value.requires_grad:
         report.checks.append(Check("returns a differentiable scalar tensor", False,
@@ -194,8 +212,7 @@ def _run_number(report: CheckReport, function: Callable, *args) -> float | None:
     try:
         value = float(function(*args))
     except Exception as error:  # the reader's code: report any failure instead of raising
-        report.checks.append(Check("the function runs and returns a number", False,
-                                   f"it raised {type(error).__name__}: {error}"))
+        report.checks.append(Check("the function runs and returns a number", False, _raised(error)))
         return None
     finite = value == value and abs(value) != float("inf")
     report.checks.append(Check("the function runs and returns a number", finite, f"it returned {value}"))
@@ -262,17 +279,19 @@ def check_dirac_gan_step(step: Callable) -> CheckReport:
     report = CheckReport("one simultaneous gradient step on the Dirac-GAN (chapter 3)")
     cases = {"from (1, 1), lr 0.1": (1.0, 1.0, 0.1, 0.0), "from (-0.5, 2), lr 0.3": (-0.5, 2.0, 0.3, 0.0),
              "with R1, gamma 1": (1.0, 1.0, 0.1, 1.0), "at the equilibrium (0, 0)": (0.0, 0.0, 0.1, 0.0)}
-    for name, (theta, psi, lr, gamma) in cases.items():
-        expected = dirac_gan_trajectory(theta, psi, lr, 1, gamma=gamma)[1]
-        try:
-            got = torch.tensor([float(v) for v in step(theta, psi, lr, gamma)], dtype=torch.float64)
-            right = bool(torch.allclose(got, expected, atol=1e-9))
-            hint = (f"got ({got[0]:.6f}, {got[1]:.6f}), expected ({expected[0]:.6f}, {expected[1]:.6f}); "
-                    "dV/dtheta = -psi sigma(psi theta) and dV/dpsi = -theta sigma(psi theta), G steps against "
-                    "its gradient, D along its own minus gamma psi, both from the old point")
-        except Exception as error:  # the reader's code: report any failure instead of raising
-            right, hint = False, f"it raised {type(error).__name__}: {error}"
-        report.checks.append(Check(name, right, hint))
+
+    def judge(case, expected):
+        got = torch.tensor([float(v) for v in step(*case)], dtype=torch.float64)
+        return bool(torch.allclose(got, expected, atol=1e-9)), (
+            f"got ({got[0]:.6f}, {got[1]:.6f}), expected ({expected[0]:.6f}, {expected[1]:.6f}); "
+            "dV/dtheta = -psi sigma(psi theta) and dV/dpsi = -theta sigma(psi theta), G steps against "
+            "its gradient, D along its own minus gamma psi, both from the old point")
+
+    def one_step(case):
+        theta, psi, lr, gamma = case
+        return dirac_gan_trajectory(theta, psi, lr, 1, gamma=gamma)[1]
+
+    _check_cases(report, cases, one_step, judge)
     return report
 
 
@@ -290,17 +309,15 @@ def check_mode_coverage(coverage: Callable) -> CheckReport:
         "600 random samples around the modes": modes[torch.arange(600) % 2] + 0.12 * torch.randn(
             600, 2, generator=torch.Generator().manual_seed(0)),
     }
-    for name, samples in cases.items():
-        expected = mode_coverage(samples, _Modes("check", modes, std))
-        try:
-            captured, fraction = coverage(samples.clone(), modes.clone(), std)
-            right = int(captured) == expected.modes_captured and abs(float(fraction) - expected.high_quality_fraction) < 1e-6
-            hint = (f"got ({captured}, {float(fraction):.4f}), expected ({expected.modes_captured}, "
-                    f"{expected.high_quality_fraction:.4f}); a sample counts when its distance to the nearest mode is "
-                    "at most 3 * std, and it is assigned to that nearest mode only")
-        except Exception as error:  # the reader's code: report any failure instead of raising
-            right, hint = False, f"it raised {type(error).__name__}: {error}"
-        report.checks.append(Check(name, right, hint))
+
+    def judge(samples, expected):
+        captured, fraction = coverage(samples.clone(), modes.clone(), std)
+        right = int(captured) == expected.modes_captured and abs(float(fraction) - expected.high_quality_fraction) < 1e-6
+        return right, (f"got ({captured}, {float(fraction):.4f}), expected ({expected.modes_captured}, "
+                       f"{expected.high_quality_fraction:.4f}); a sample counts when its distance to the nearest mode "
+                       "is at most 3 * std, and it is assigned to that nearest mode only")
+
+    _check_cases(report, cases, lambda samples: mode_coverage(samples, _Modes("check", modes, std)), judge)
     return report
 
 
@@ -324,7 +341,7 @@ def check_r1_penalty(r1: Callable) -> CheckReport:
     try:
         value = r1(discriminator, batch)
     except Exception as error:  # the reader's code: report any failure instead of raising
-        report.checks.append(Check("the function runs", False, f"it raised {type(error).__name__}: {error}"))
+        report.checks.append(Check("the function runs", False, _raised(error)))
         return report
     if not isinstance(value, torch.Tensor) or value.numel() != 1:
         report.checks.append(Check("returns a scalar tensor", False,

@@ -1,9 +1,12 @@
-"""The record of a training run: losses, D's outputs and gradient norms, every few steps."""
+"""The record of a training run: losses, D's outputs and gradient norms, every few steps (`History`,
+the trainer's), and the per-step loss curves of the smaller loops of chapters 3 and 5 (`LossCurves`)."""
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
+
+import torch
 
 FIELDS = (
     "step",  # generator steps done when the row was recorded
@@ -71,3 +74,21 @@ class History:
     @classmethod
     def load_json(cls, path: str | Path) -> "History":
         return cls(json.loads(Path(path).read_text()))
+
+
+class LossCurves:
+    """Per-step loss curves of a training loop, kept as tensors on their device until `as_lists` reads
+    them all at once. `float(loss)` at every step would make the CPU wait for the GPU at every step
+    (`Trainer` avoids the same wait with `log_every`); the floats are the same either way."""
+
+    def __init__(self, *names: str):
+        self._values: dict[str, list[torch.Tensor]] = {name: [] for name in names}
+
+    def record(self, **losses: torch.Tensor) -> None:
+        """Keep this step's value of each named curve (a scalar tensor; no gradient is kept)."""
+        for name, value in losses.items():
+            self._values[name].append(value.detach())
+
+    def as_lists(self) -> dict[str, list[float]]:
+        """Every curve as a list of floats, one per recorded step."""
+        return {name: torch.stack(values).tolist() if values else [] for name, values in self._values.items()}

@@ -28,12 +28,14 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .data import ImageBatches
+from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
 from .errors import ConfigError
+from .history import LossCurves
 from .losses import GANLoss, get_loss
 from .models.init import dcgan_init
 from .models.pix2pix import PatchDiscriminator, UNetGenerator
+from .modes import evaluating, frozen
 from .registry import Registry
 from .validation import require_positive_ints
 
@@ -68,8 +70,7 @@ def mask_random_square(images: Tensor, rng: torch.Generator, noise_std: float = 
 
 def shrink(images: Tensor, factor: int = 2) -> Tensor:
     """The low-resolution image: the mean of every factor x factor block, (N, C, H, W) -> (N, C, H/f, W/f)."""
-    if images.ndim != 4:
-        raise ValueError(f"expected images (N, C, H, W), got shape {tuple(images.shape)}")
+    check_images(images)
     if not isinstance(factor, int) or isinstance(factor, bool) or factor < 1:
         raise ValueError(f"factor must be a positive integer, got {factor!r}")
     if images.shape[-2] % factor or images.shape[-1] % factor:
@@ -80,8 +81,7 @@ def shrink(images: Tensor, factor: int = 2) -> Tensor:
 def enlarge_bicubic(images: Tensor, factor: int = 2) -> Tensor:
     """Bicubic interpolation to factor times the size, (N, C, h, w) -> (N, C, f h, f w), clipped to [-1, 1]
     (the cubic kernel overshoots next to sharp edges). Constant images stay exactly constant."""
-    if images.ndim != 4:
-        raise ValueError(f"expected images (N, C, H, W), got shape {tuple(images.shape)}")
+    check_images(images)
     return F.interpolate(images, scale_factor=factor, mode="bicubic", align_corners=False).clamp(-1, 1)
 
 
@@ -168,17 +168,15 @@ class ImageToImageRun:
     def restore(self, corrupted: Tensor, batch_size: int = 1000) -> Tensor:
         """G applied to `corrupted` (N, C, H, W), in evaluation mode, clamped to [-1, 1]; on the CPU."""
         device = next(self.generator.parameters()).device
-        self.generator.eval()
-        outputs = [self.generator(corrupted[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
-                   for i in range(0, len(corrupted), batch_size)]
-        return torch.cat(outputs)
+        with evaluating(self.generator):
+            return torch.cat([self.generator(corrupted[i:i + batch_size].to(device)).float().clamp(-1, 1).cpu()
+                              for i in range(0, len(corrupted), batch_size)])
 
 
 def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> ImageToImageRun:
     """Train a U-Net to undo `config`'s corruption of `clean_images` (N, C, H, W) in [-1, 1]:
     pix2pix when `config.adversarial`, plain L1 regression otherwise. Fresh corruptions every step."""
-    if clean_images.ndim != 4 or not clean_images.is_floating_point():
-        raise ValueError(f"clean_images must be floats (N, C, H, W) in [-1, 1], got {tuple(clean_images.shape)}")
+    check_images(clean_images, "clean_images")
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
     channels, size, _ = clean_images.shape[1:]
@@ -194,7 +192,8 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
         loss = get_loss(config.loss)
     batches = ImageBatches(clean_images, None, config.batch_size, device, config.seed)
     rng = torch.Generator(device=device).manual_seed(config.seed + 1)  # corruptions
-    history: dict[str, list[float]] = {"l1": [], "adversarial": [], "d_loss": []}
+    curves = LossCurves("l1", "adversarial", "d_loss")
+    held_fixed = [discriminator] if discriminator is not None else []  # during G's update
     generator.train()
     for _ in range(config.steps):
         clean, _ = batches.next_batch()
@@ -210,23 +209,20 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-            history["d_loss"].append(float(d_loss.detach()))
-            discriminator.requires_grad_(False)
+            curves.record(d_loss=d_loss)
 
-        # Update G: fool D on every patch and stay close to x in L1 (eq. 5.7).
-        with autocast(device, amp):
-            restored = generator(corrupted).float()
-            fake_logits = discriminator(corrupted, restored).float() if discriminator is not None else None
-            g_losses = pix2pix_generator_loss(fake_logits, restored, clean, loss, config.l1_weight)
-        opt_g.zero_grad(set_to_none=True)
-        g_losses["total"].backward()
+        # Update G: fool D on every patch and stay close to x in L1 (eq. 5.7); D is held fixed.
+        with frozen(*held_fixed):
+            with autocast(device, amp):
+                restored = generator(corrupted).float()
+                fake_logits = discriminator(corrupted, restored).float() if discriminator is not None else None
+                g_losses = pix2pix_generator_loss(fake_logits, restored, clean, loss, config.l1_weight)
+            opt_g.zero_grad(set_to_none=True)
+            g_losses["total"].backward()
         opt_g.step()
-        if discriminator is not None:
-            discriminator.requires_grad_(True)
-        history["l1"].append(float(g_losses["l1"].detach()))
-        history["adversarial"].append(float(g_losses["adversarial"].detach()))
+        curves.record(l1=g_losses["l1"], adversarial=g_losses["adversarial"])
     generator.eval()
-    return ImageToImageRun(config, generator, discriminator, history)
+    return ImageToImageRun(config, generator, discriminator, curves.as_lists())
 
 
 def corrupt_fixed(config: ImageToImageConfig, images: Tensor, seed: int = 1234) -> Tensor:

@@ -44,9 +44,7 @@ class EMA:
     """
 
     def __init__(self, model: nn.Module, decay: float):
-        if not 0.0 < decay < 1.0:
-            raise ValueError(f"EMA decay must be in (0, 1), got {decay}")
-        self.decay = decay
+        self.decay = _check_decay(decay)
         self.model = copy.deepcopy(model).eval().requires_grad_(False)
 
     @torch.no_grad()
@@ -55,3 +53,20 @@ class EMA:
             averaged.lerp_(current, 1.0 - self.decay)
         for averaged, current in zip(self.model.buffers(), model.buffers()):
             averaged.copy_(current)
+
+    def state_dict(self) -> dict:
+        """What carrying on with the average needs: {"model": the averaged network's state_dict (its
+        tensors, not copies, as in torch), "decay": the decay}."""
+        return {"model": self.model.state_dict(), "decay": self.decay}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Take up the average where `state_dict` left it: the averaged weights and the decay."""
+        decay = _check_decay(state["decay"])
+        self.model.load_state_dict(state["model"])
+        self.decay = decay
+
+
+def _check_decay(decay: float) -> float:
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"EMA decay must be in (0, 1), got {decay}")
+    return decay

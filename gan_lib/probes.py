@@ -8,19 +8,26 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import math
+
 import torch
 
 from .device import autocast
+from .modes import evaluating
 
 
 @dataclass(frozen=True)
 class DiscriminatorReadout:
     """D's verdict on fixed real and generated points, and both players' losses there."""
 
-    d_real: float  # mean sigmoid(D(x)) over the real points: D's average probability that real data is real
-    d_fake: float  # mean sigmoid(D(G(z))) over the generated points: its probability that fakes are real
-    logit_real: float  # mean raw output (logit) of D on the real points
-    logit_fake: float  # mean raw output (logit) of D on the generated points
+    # d_real, d_fake: where D's output is a logit (the loss's `output_is_logit`: the BCE losses), the mean
+    # sigmoid(D(x)) over the real points, D's average probability that real data is real, and the same over
+    # the generated points; NaN for the losses whose score has no probability reading (least squares,
+    # hinge, Wasserstein), as in the trainer's history.
+    d_real: float
+    d_fake: float
+    logit_real: float  # mean raw output (logit or score) of D on the real points
+    logit_fake: float  # mean raw output (logit or score) of D on the generated points
     d_loss: float  # D's loss on these points, as the trainer defines it (eq. 3.2 for the BCE losses)
     g_loss: float  # G's loss on these generated points (eq. 3.4 for the non-saturating loss)
 
@@ -46,17 +53,16 @@ def discriminator_readout(trainer, real: torch.Tensor, num_fake: int | None = No
     # Fixed noise: the same z every call; the trained G (not its EMA), which is what D is trained against.
     fake = trainer.sample(num_fake or len(real), seed=noise_seed, use_ema=False)
     discriminator = trainer.discriminator
-    was_training = discriminator.training
-    discriminator.eval()
-    try:
-        with torch.no_grad(), autocast(trainer.device, trainer.amp_dtype):
-            real_logits = discriminator(real.to(trainer.device)).float()  # (N,)
-            fake_logits = discriminator(fake.to(trainer.device)).float()  # (num_fake,)
-            d_loss = trainer.loss.discriminator_loss(real_logits, fake_logits)
-            g_loss = trainer.loss.generator_loss(fake_logits)
-    finally:
-        discriminator.train(was_training)
+    with evaluating(discriminator), torch.no_grad(), autocast(trainer.device, trainer.amp_dtype):
+        real_logits = discriminator(real.to(trainer.device)).float()  # (N,)
+        fake_logits = discriminator(fake.to(trainer.device)).float()  # (num_fake,)
+        d_loss = trainer.loss.discriminator_loss(real_logits, fake_logits)
+        g_loss = trainer.loss.generator_loss(fake_logits)
+    if trainer.loss.output_is_logit:
+        d_real, d_fake = float(torch.sigmoid(real_logits).mean()), float(torch.sigmoid(fake_logits).mean())
+    else:  # a score, not a logit: no probability to report
+        d_real = d_fake = math.nan
     return DiscriminatorReadout(
-        d_real=float(torch.sigmoid(real_logits).mean()), d_fake=float(torch.sigmoid(fake_logits).mean()),
+        d_real=d_real, d_fake=d_fake,
         logit_real=float(real_logits.mean()), logit_fake=float(fake_logits.mean()),
         d_loss=float(d_loss), g_loss=float(g_loss))

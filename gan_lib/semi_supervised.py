@@ -28,12 +28,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import ImageBatches
+from .data import ImageBatches, check_images
 from .device import autocast, autocast_dtype, select_device
 from .errors import ConfigError
+from .history import LossCurves
 from .losses import bce_discriminator_loss
 from .models import DCGANGenerator, dcgan_init
 from .models.conv_classifier import ConvClassifier
+from .modes import evaluating, frozen
 from .validation import require_positive_ints
 
 Tensor = torch.Tensor
@@ -111,10 +113,8 @@ class ClassifierRun:
     history: dict[str, list[float]] = field(default_factory=dict)
 
 
-def _check_images(images: Tensor, labels: Tensor | None = None) -> None:
-    if images.ndim != 4 or not images.is_floating_point():
-        raise ValueError(f"images must be float tensors (N, C, H, W) in [-1, 1], got {tuple(images.shape)} "
-                         f"{images.dtype}; convert an ImageSet with .to_unit_range()")
+def _check_images(images: Tensor, labels: Tensor | None = None, name: str = "images") -> None:
+    check_images(images, name)
     if labels is not None and labels.shape != (len(images),):
         raise ValueError(f"need one label per image: {len(images)} images, labels of shape {tuple(labels.shape)}")
 
@@ -135,7 +135,7 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
     classifier = _classifier(config, images, num_classes).to(device)
     optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr, betas=config.betas)
     batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
-    history = {"supervised": []}
+    curves = LossCurves("supervised")
     classifier.train()
     for step in range(1, config.steps + 1):
         x, y = batches.next_batch()
@@ -144,11 +144,11 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        history["supervised"].append(float(loss.detach()))
+        curves.record(supervised=loss)
         for callback in callbacks:
             callback(step, classifier)
     classifier.eval()
-    return ClassifierRun(classifier, None, history)
+    return ClassifierRun(classifier, None, curves.as_lists())
 
 
 def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tensor, unlabelled: Tensor,
@@ -156,7 +156,7 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
     """The semi-supervised GAN: the same classifier, trained on the labelled `images` and on
     `unlabelled` images (N', C, H, W) against a generator, eqs. (5.4)-(5.6). Callbacks as in `train_supervised`."""
     _check_images(images, labels)
-    _check_images(unlabelled)
+    _check_images(unlabelled, name="unlabelled")
     if images.shape[1:] != unlabelled.shape[1:]:
         raise ValueError(f"labelled images are {tuple(images.shape[1:])} but unlabelled ones {tuple(unlabelled.shape[1:])}")
     device = select_device(config.device)
@@ -171,7 +171,7 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
     labelled_batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
     unlabelled_batches = ImageBatches(unlabelled, None, config.batch_size, device, config.seed + 1)
     noise = torch.Generator(device=device).manual_seed(config.seed + 2)
-    history = {"supervised": [], "unsupervised": [], "feature_matching": []}
+    curves = LossCurves("supervised", "unsupervised", "feature_matching")
     classifier.train()
     generator.train()
     for step in range(1, config.steps + 1):
@@ -196,25 +196,20 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         # Update G: match the mean of D's features on the unlabelled batch (eq. 5.6); D is held fixed.
         # Both feature sets come from D as it is now, after its step, in one forward pass: the D-step
         # features above belong to the D before the step, another network (Salimans et al., 2016).
-        classifier.requires_grad_(False)
-        try:
+        with frozen(classifier):
             with autocast(device, amp):
                 features = classifier.features(torch.cat([x_unlabelled, fake])).float()
                 real_features, fake_features = features.split([len(x_unlabelled), len(fake)])
                 g_loss = feature_matching_loss(real_features.detach(), fake_features)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
-        finally:
-            classifier.requires_grad_(True)
         opt_g.step()
 
-        history["supervised"].append(float(losses["supervised"].detach()))
-        history["unsupervised"].append(float(losses["unsupervised"].detach()))
-        history["feature_matching"].append(float(g_loss.detach()))
+        curves.record(supervised=losses["supervised"], unsupervised=losses["unsupervised"], feature_matching=g_loss)
         for callback in callbacks:
             callback(step, classifier)
     classifier.eval()
-    return ClassifierRun(classifier, generator, history)
+    return ClassifierRun(classifier, generator, curves.as_lists())
 
 
 @torch.no_grad()
@@ -222,12 +217,9 @@ def predict(classifier: nn.Module, images: Tensor, batch_size: int = 1000) -> Te
     """Predicted classes (N,) on the CPU, in evaluation mode (no dropout)."""
     _check_images(images)
     device = next(classifier.parameters()).device
-    was_training = classifier.training
-    classifier.eval()
-    predictions = [classifier(images[i:i + batch_size].to(device)).argmax(1).cpu()
-                   for i in range(0, len(images), batch_size)]
-    classifier.train(was_training)
-    return torch.cat(predictions)
+    with evaluating(classifier):
+        return torch.cat([classifier(images[i:i + batch_size].to(device)).argmax(1).cpu()
+                          for i in range(0, len(images), batch_size)])
 
 
 def accuracy(classifier: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 1000) -> float:

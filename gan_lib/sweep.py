@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 
+from .atomic import atomic_write
 from .train import CONFIG_FIELDS, Trainer, TrainConfig, TrainingDivergedError, check_field_names
 
 TOY_METRICS = ("modes_captured", "high_quality_percent", "reverse_kl")
@@ -253,14 +254,25 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None, d
     return "\n".join(lines)
 
 
+def _is_not_finite(value) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def save_rows(rows: Sequence[dict], path: str | os.PathLike, meta: Mapping | None = None) -> Path:
-    """Write `rows` (and `meta`: what was run, how to regenerate it) as JSON, atomically."""
+    """Write `rows` (and `meta`: what was run, how to regenerate it) as standard JSON, atomically and
+    durably (`gan_lib.atomic.atomic_write`). JSON has no NaN or infinity, and a reader other than
+    Python's may refuse them: such a value is written as null and listed under "not_finite" as
+    [row, column, "nan" | "inf" | "-inf"], so that `load_rows` gives it back as the float it was
+    (a None in the rows stays None)."""
+    rows = list(rows)
+    not_finite = [[index, key, repr(value)] for index, row in enumerate(rows) for key, value in row.items()
+                  if _is_not_finite(value)]
+    standard_rows = [{key: None if _is_not_finite(value) else value for key, value in row.items()} for row in rows]
+    text = json.dumps({"meta": dict(meta or {}), "rows": standard_rows, "not_finite": not_finite}, indent=1,
+                      allow_nan=False)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps({"meta": dict(meta or {}), "rows": list(rows)}, indent=1))
-    os.replace(temporary, path)
-    return path
+    return atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def load_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
@@ -273,11 +285,15 @@ def load_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
 
 def rows_from_json(text: str, source: str) -> tuple[list[dict], dict]:
     """The (rows, meta) of the JSON text of a file written by `save_rows`; `source` names it in an error.
-    Shared by `load_rows` (a path) and `gan_lib.results.load_rows` (a file shipped with gan_lib)."""
+    Shared by `load_rows` (a path) and `gan_lib.results.load_rows` (a file shipped with gan_lib).
+    Files written before "not_finite" existed hold NaN and Infinity literals, which Python's json reads."""
     data = json.loads(text)
     if not isinstance(data, dict) or "rows" not in data:
         raise ValueError(f"{source} is not a sweep file written by gan_lib.sweep.save_rows (no 'rows' key)")
-    return data["rows"], data.get("meta", {})
+    rows = data["rows"]
+    for index, key, value in data.get("not_finite", []):
+        rows[index][key] = float(value)
+    return rows, data.get("meta", {})
 
 
 __all__ = ["TOY_METRICS", "class_coverage", "default_metrics", "expand_grid", "format_table", "image_metrics", "load_rows",

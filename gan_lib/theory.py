@@ -16,7 +16,9 @@ import torch
 from torch import nn
 
 from .device import cpu_float64, float64_on_cpu
+from .history import LossCurves
 from .losses import bce_discriminator_loss
+from .modes import evaluating
 from .penalties import gradient_penalty
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]  # (n, rng) -> samples (n, ...)
@@ -156,7 +158,7 @@ def _fit(network: nn.Module, loss_of_batches, sample_real: Sampler, sample_fake:
     rng.manual_seed(seed)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr, betas=betas)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
-    losses = []
+    curves = LossCurves("loss")
     for _ in range(steps):
         with torch.no_grad():
             real, fake = sample_real(batch_size, rng), sample_fake(batch_size, rng)
@@ -165,8 +167,8 @@ def _fit(network: nn.Module, loss_of_batches, sample_real: Sampler, sample_fake:
         loss.backward()
         optimizer.step()
         schedule.step()
-        losses.append(float(loss.detach()))
-    return losses
+        curves.record(loss=loss)
+    return curves.as_lists()["loss"]
 
 
 def fit_discriminator(discriminator: nn.Module, sample_real: Sampler, sample_fake: Sampler, steps: int = 1000,
@@ -208,12 +210,8 @@ def generator_sampler(generator: nn.Module) -> Sampler:
     device = next(generator.parameters()).device
 
     def sample(n: int, rng: torch.Generator) -> torch.Tensor:
-        was_training = generator.training
-        generator.eval()
-        with torch.no_grad():
-            out = generator(torch.randn(n, generator.latent_dim, generator=rng, device=device))
-        generator.train(was_training)
-        return out
+        with evaluating(generator), torch.no_grad():
+            return generator(torch.randn(n, generator.latent_dim, generator=rng, device=device))
     return sample
 
 

@@ -17,12 +17,13 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .data import is_toy, make_batches
+from .data import class_names, is_toy, make_batches
 from .device import autocast, autocast_dtype, configure_cuda_math, full_float32, select_device
 from .errors import ConfigError, GanLibError
 from .history import DIVERGENCE_FIELDS, History
 from .losses import get_loss
-from .models import IMAGE_SHAPES, ModelConfig, build_models
+from .models import IMAGE_SHAPES, ModelConfig, build_models, discriminator_batch_norm
+from .modes import evaluating, frozen
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
 from .validation import require_positive_ints
@@ -39,7 +40,7 @@ class TrainConfig:
     steps: int = 2000  # generator updates
     batch_size: int = 256  # examples per batch, real and generated
     n_critic: int = 1  # discriminator updates per generator update (k in Algorithm 1)
-    joint_d_batch: bool = False  # D scores the real and the generated batch in one pass (with batch norm in D: a new model)
+    joint_d_batch: bool = False  # one D pass over both batches (a new model with batch norm in D, a near one with spectral norm)
     lr_g: float = 2e-4  # generator learning rate
     lr_d: float = 2e-4  # discriminator learning rate (TTUR: may differ from lr_g)
     optimizer: str = "adam"  # adam, sgd or rmsprop
@@ -89,8 +90,8 @@ class TrainConfig:
         return DEFAULT_PENALTY_WEIGHTS[self.penalty] if self.penalty_weight is None else self.penalty_weight
 
     def model_config(self) -> ModelConfig:
-        num_classes = 10 if self.conditional else 0
-        batch_norm = self.d_batch_norm and not (self.spectral_norm or self.penalty != "none")
+        num_classes = len(class_names(self.dataset)) if self.conditional else 0
+        batch_norm = discriminator_batch_norm(self.d_batch_norm, self.spectral_norm, self.penalty != "none")
         return ModelConfig(self.latent_dim, self.width, self.depth, self.spectral_norm, batch_norm, num_classes)
 
     def to_dict(self) -> dict:
@@ -245,9 +246,13 @@ class Trainer:
         uniform labels.) The penalty is computed in float32, outside mixed precision: its double
         backward and the norm of a gradient near 1 are what bfloat16 rounds worst.
 
-        With `joint_d_batch`, D scores both batches as one batch of 2B: for a D without batch norm the
-        same loss and gradients (to rounding), in fewer, larger operations; with batch norm in D a
-        different model, since the statistics then mix real and generated images."""
+        With `joint_d_batch`, D scores both batches as one batch of 2B, in fewer, larger operations. For a
+        D with neither batch norm nor spectral norm that is the same loss and gradients (to rounding) at
+        every step. With batch norm in D it is a different model: the statistics mix real and generated
+        images. With spectral norm it is a slightly different run: each forward pass in training mode
+        advances the power iteration that estimates every layer's largest singular value, so the two
+        separate passes advance it twice per D step and the joint pass once; the first step agrees,
+        later ones differ by as much as the estimates do."""
         config = self.config
         real, real_labels = self.batches.next_batch()
         real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
@@ -290,15 +295,12 @@ class Trainer:
     def generator_step(self) -> dict[str, torch.Tensor]:
         """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""
         z, labels = self.noise(self.local_batch_size)
-        self.discriminator.requires_grad_(False)  # no gradients for D's weights: saves a third of the backward
-        try:
+        with frozen(self.discriminator):  # no gradients for D's weights: saves a third of the backward
             with autocast(self.device, self.amp_dtype):
                 fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
                 g_loss = self.loss.generator_loss(fake_logits)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
-        finally:  # D trains again even when this step raised (a widget or notebook may go on with it)
-            self.discriminator.requires_grad_(True)
         grad_norm = _grad_norm(self.generator, self.config.grad_clip) if self._logging_step() or self.config.grad_clip else None
         self.opt_g.step()
         if self.ema is not None:
@@ -410,12 +412,8 @@ def sample_generator(generator: nn.Module, n: int, labels=None, seed: int = 0) -
         labels = torch.as_tensor(labels).long().expand(n).to(device)
     elif num_classes:
         labels = torch.randint(num_classes, (n,), generator=rng).to(device)
-    was_training = generator.training
-    generator.eval()
-    try:
+    with evaluating(generator):
         return _call(generator, z, labels).float().cpu()
-    finally:
-        generator.train(was_training)
 
 
 def train_gan(config: TrainConfig | None = None, **overrides) -> Trainer:

@@ -26,6 +26,7 @@ from .data import is_toy, make_batches
 from .device import select_device
 from .errors import ConfigError
 from .models import default_model_config
+from .modes import evaluating
 from .validation import require_positive_ints
 
 
@@ -161,15 +162,15 @@ class VAETrainer:
         rng = torch.Generator(device=self.device)
         rng.manual_seed(seed)
         z = torch.randn(n, self.config.latent_dim, generator=rng, device=self.device)
-        self.model.eval()
-        return self.model.decode(z).cpu()
+        with evaluating(self.model):
+            return self.model.decode(z).cpu()
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """The decoder's mean at the posterior mean: g(mu(x)), on the CPU."""
-        self.model.eval()
-        mu, _ = self.model.encode(x.to(self.device))
-        return self.model.decode(mu).cpu()
+        with evaluating(self.model):
+            mu, _ = self.model.encode(x.to(self.device))
+            return self.model.decode(mu).cpu()
 
 
 __all__ = ["VAE", "VAEConfig", "VAETrainer", "gaussian_kl", "negative_elbo"]

@@ -1,4 +1,4 @@
-"""Figures used throughout the book: sample grids, loss curves, D's decision surface, animations.
+"""Figures used throughout the book: sample grids, loss curves, D's decision surface, snapshots of 2D runs.
 
 Every function draws on a matplotlib Axes (a new one when `ax` is None) and returns it,
 so notebooks can compose figures. matplotlib is imported lazily.
@@ -10,6 +10,7 @@ import math
 import torch
 
 from .history import History
+from .modes import evaluating
 
 
 def _axes(ax=None, figsize=(5, 4)):
@@ -64,10 +65,8 @@ def discriminator_surface(discriminator, limits=(-1.6, 1.6), resolution: int = 1
     line = torch.linspace(limits[0], limits[1], resolution)
     xs, ys = torch.meshgrid(line, line, indexing="xy")
     points = torch.stack([xs.flatten(), ys.flatten()], dim=1).to(device)  # (resolution^2, 2)
-    was_training = discriminator.training
-    discriminator.eval()
-    probabilities = torch.sigmoid(discriminator(points)).reshape(resolution, resolution).cpu()
-    discriminator.train(was_training)
+    with evaluating(discriminator):
+        probabilities = torch.sigmoid(discriminator(points)).reshape(resolution, resolution).cpu()
     return xs, ys, probabilities
 
 
@@ -97,33 +96,6 @@ def plot_toy(real: torch.Tensor | None = None, fake: torch.Tensor | None = None,
         ax.set_title(title)
     ax.legend(loc="upper right", fontsize="small", markerscale=3)
     return ax
-
-
-def animate_toy(frames: list[torch.Tensor], real: torch.Tensor | None = None, steps: list[int] | None = None,
-                interval: int = 200, limits=None):
-    """A matplotlib animation of generated 2D points over training (one frame per snapshot).
-    Display in a notebook with `IPython.display.HTML(anim.to_jshtml())`."""
-    import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
-
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
-    extent = max(float(f.abs().max()) for f in frames) * 1.1
-    limits = limits or (-extent, extent)
-    if real is not None:
-        ax.scatter(*real.T.numpy(), s=4, c="black", alpha=0.4)
-    scatter = ax.scatter(*frames[0].T.numpy(), s=4, c="tab:orange")
-    ax.set_xlim(limits)
-    ax.set_ylim(limits)
-    ax.set_aspect("equal")
-
-    def update(i):
-        scatter.set_offsets(frames[i].numpy())
-        ax.set_title(f"step {steps[i]}" if steps else f"frame {i}")
-        return (scatter,)
-
-    animation = FuncAnimation(fig, update, frames=len(frames), interval=interval, blit=False)
-    plt.close(fig)
-    return animation
 
 
 # --- 2D runs: D's map, the points and G's push (chapter 2; the playgrounds draw with these too) ----
@@ -264,11 +236,8 @@ def plot_density_1d(distribution=None, fake: torch.Tensor | None = None, discrim
     handles, labels = ax.get_legend_handles_labels()
     if discriminator is not None:
         twin = ax.twinx()
-        was_training = discriminator.training
-        discriminator.eval()
-        with torch.no_grad():
+        with evaluating(discriminator), torch.no_grad():
             probability = torch.sigmoid(discriminator(x.to(device))).cpu()
-        discriminator.train(was_training)
         twin.plot(x[:, 0].numpy(), probability.numpy(), color="tab:blue", label="$D(x)$ trained")
         if distribution is not None and p_g is not None:
             from .theory import optimal_discriminator

@@ -155,6 +155,25 @@ def test_dirac_gan_step_checker_accepts_the_simultaneous_step_and_rejects_the_al
     assert [check.passed for check in report.checks] == [False, False, False, True]  # (0, 0) does not move
 
 
+def test_a_case_on_which_the_readers_function_raises_fails_alone():
+    import math
+
+    from gan_lib.exercises import check_dirac_gan_step, check_mode_coverage
+
+    def no_step_from_the_equilibrium(theta, psi, lr, gamma):  # right everywhere but at (0, 0)
+        if theta == psi == 0:
+            raise ZeroDivisionError("nowhere to go")
+        s = 1 / (1 + math.exp(-psi * theta))
+        return theta + lr * psi * s, psi - lr * (theta * s + gamma * psi)
+
+    report = check_dirac_gan_step(no_step_from_the_equilibrium)
+    assert [check.passed for check in report.checks] == [True, True, True, False]
+    assert report.checks[-1].hint == "it raised ZeroDivisionError: nowhere to go"
+    report = check_mode_coverage(lambda samples, modes, std: 1 / 0)
+    assert len(report.checks) == 4 and not any(check.passed for check in report.checks)
+    assert all(check.hint == "it raised ZeroDivisionError: division by zero" for check in report.checks)
+
+
 def reader_r1(discriminator, real):
     x = real.detach().requires_grad_(True)
     (gradient,) = torch.autograd.grad(discriminator(x).sum(), x, create_graph=True)

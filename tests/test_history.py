@@ -2,8 +2,9 @@
 import math
 
 import pytest
+import torch
 
-from gan_lib.history import FIELDS, History
+from gan_lib.history import FIELDS, History, LossCurves
 
 
 def row(step: int, **values: float) -> dict:
@@ -78,3 +79,51 @@ def test_a_history_saved_before_the_score_columns_still_loads():
     assert len(history) == 2 and all(math.isnan(v) for v in history["d_real_score"] + history["d_fake_score"])
     history.append(**row(3))
     assert len(history["d_fake_score"]) == 3
+
+
+def test_loss_curves_give_the_floats_that_float_gives():
+    losses = [torch.tensor(value, requires_grad=True) * 3 for value in (0.1, 1e-8, 3.0e5, -2.5)]
+    curves = LossCurves("loss", "unused")
+    for loss in losses:
+        curves.record(loss=loss)
+    assert curves.as_lists() == {"loss": [float(loss) for loss in losses], "unused": []}
+
+
+def _tiny_loops():
+    """Each per-step training loop of chapters 3 and 5, a few steps on tiny data."""
+    from gan_lib.cyclegan import CycleGANConfig, train_cyclegan
+    from gan_lib.data import bimodal
+    from gan_lib.image_to_image import ImageToImageConfig, train_image_to_image
+    from gan_lib.models import MLPDiscriminator
+    from gan_lib.semi_supervised import SemiSupervisedConfig, train_semi_supervised, train_supervised
+    from gan_lib.theory import fit_discriminator
+
+    images = torch.rand(32, 1, 8, 8, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    labels = torch.arange(32) % 2
+    semi = SemiSupervisedConfig(steps=3, batch_size=8, width=4, hidden=8, latent_dim=4, device="cpu")
+    data = bimodal()
+    return {
+        "train_supervised": lambda: train_supervised(semi, images, labels, num_classes=2).history,
+        "train_semi_supervised": lambda: train_semi_supervised(semi, images, labels, images, num_classes=2).history,
+        "train_image_to_image": lambda: train_image_to_image(
+            ImageToImageConfig(corruption="noise", steps=3, batch_size=8, width=4, depth=1, device="cpu"), images).history,
+        "train_cyclegan": lambda: train_cyclegan(
+            CycleGANConfig(steps=3, batch_size=8, width=4, depth=1, device="cpu"), images, images).history,
+        "fit_discriminator": lambda: {"loss": fit_discriminator(MLPDiscriminator(1, 8, 1), data.sample, data.sample,
+                                                                steps=3, batch_size=8)},
+    }
+
+
+@pytest.mark.parametrize("loop", ["train_supervised", "train_semi_supervised", "train_image_to_image",
+                                  "train_cyclegan", "fit_discriminator"])
+def test_the_per_step_loops_do_not_read_a_loss_to_the_host_at_every_step(loop, monkeypatch):
+    """float(loss) makes the CPU wait for the GPU: at every step it would stall a GPU run. (On the CPU the
+    wait is not visible, so the test counts the reads.)"""
+    run = _tiny_loops()[loop]
+    reads = []
+    real_float = torch.Tensor.__float__
+    monkeypatch.setattr(torch.Tensor, "__float__", lambda tensor: (reads.append(1), real_float(tensor))[1])
+    history = run()
+    assert not reads
+    assert all(len(values) == 3 for values in history.values() if values)
+    assert all(isinstance(value, float) for values in history.values() for value in values)

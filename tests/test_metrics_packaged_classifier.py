@@ -22,7 +22,7 @@ REFERENCE = json.loads((PACKAGED_DIR / "reference.json").read_text())
 FLOOR_SCRIPT = """
 import json, sys
 from gan_lib.metrics import real_data_floor
-print(json.dumps({key: real_data_floor(item["dataset"], item["num_samples"], device="cpu")["fd"]
+print(json.dumps({key: real_data_floor(item["dataset"], item["num_samples"], device="cpu", metrics=["fd"])["fd"]
                   for key, item in json.loads(sys.argv[1]).items()}))
 """
 

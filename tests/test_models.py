@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+import gan_lib
 from gan_lib.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, ModelConfig, build_models
 
 
@@ -87,3 +88,19 @@ def test_dcgan_discriminator_with_batch_norm_and_spectral_norm_is_consistent():
     with_bn = DCGANDiscriminator(1, 8, 4, batch_norm=True)
     convs = [m for m in with_bn.modules() if isinstance(m, torch.nn.Conv2d)]
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in with_bn.modules()) and convs[1].bias is None
+
+
+def test_the_projection_discriminators_class_embedding_is_spectrally_normalised():
+    """Miyato & Koyama (2018) and BigGAN normalise D's class embedding with the rest of D: its largest
+    singular value is 1, at the start and after training steps (a forward pass in training mode each)."""
+    trainer = gan_lib.Trainer.from_config(gan_lib.TrainConfig(dataset="digits", conditional=True, spectral_norm=True,
+                                                              batch_size=16, width=8, steps=3, progress=False,
+                                                              device="cpu"))
+    embedding = trainer.discriminator.class_embedding
+    assert embedding in _spectrally_normalised(trainer.discriminator)
+    for _ in range(2):
+        trainer.discriminator(trainer.batches.next_batch().x, torch.arange(16) % 10)  # train mode: one iteration
+        assert torch.linalg.matrix_norm(embedding.weight.detach(), 2).item() == pytest.approx(1.0, abs=1e-3)
+        trainer.fit()
+    _, plain = build_models("digits", ModelConfig(num_classes=10))
+    assert plain.class_embedding not in _spectrally_normalised(plain)  # without spectral norm: a plain embedding

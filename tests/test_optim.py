@@ -1,4 +1,6 @@
 """Optimisers by name and the generator's weight average (gan_lib.optim)."""
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -46,6 +48,26 @@ def test_buffers_are_copied_not_averaged_and_the_copy_is_frozen():
     assert torch.equal(ema.model[1].running_mean, torch.full((2,), 5.0))
     assert not ema.model.training and not any(p.requires_grad for p in ema.model.parameters())
     assert torch.equal(source[0].weight, torch.zeros(2, 3))  # the averaged copy is separate from the model
+
+
+def test_state_dict_carries_the_average_and_its_decay_to_another_ema():
+    theta = model_with_weights(1.0)
+    original = EMA(model_with_weights(0.0), 0.5)
+    original.update(theta)  # every weight 0.5
+    state = copy.deepcopy(original.state_dict())
+    assert set(state) == {"model", "decay"} and state["decay"] == 0.5
+    assert state["model"].keys() == original.model.state_dict().keys()  # the averaged model's own state_dict
+    restored = EMA(model_with_weights(3.0), 0.9)
+    restored.load_state_dict(state)
+    assert restored.decay == 0.5
+    for ema in (original, restored):
+        ema.update(theta)  # 0.5 * 0.5 + 0.5 * 1
+    for a, b in zip(original.model.state_dict().values(), restored.model.state_dict().values()):
+        assert torch.equal(a, b)
+    torch.testing.assert_close(restored.model[0].weight, torch.full((2, 3), 0.75))
+    with pytest.raises(ValueError, match=r"decay must be in \(0, 1\)"):
+        restored.load_state_dict({**state, "decay": 1.0})
+    assert restored.decay == 0.5  # a refused state changes nothing
 
 
 @pytest.mark.parametrize("decay", [0.0, 1.0, -0.1, 1.5])

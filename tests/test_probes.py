@@ -33,6 +33,23 @@ def test_an_undecided_discriminator_reads_the_equilibrium_values(loss, g_loss):
     assert readout.g_loss == pytest.approx(g_loss, abs=1e-6)
 
 
+@pytest.mark.parametrize("loss,d_loss,g_loss", [("least-squares", 0.5, 0.5), ("hinge", 2.0, 0.0),
+                                                ("wasserstein", 0.0, 0.0)])
+def test_a_score_that_is_no_logit_reads_as_no_probability(loss, d_loss, g_loss):
+    # The same undecided D (output 0 everywhere) under the losses whose output is a score: sigmoid(0) = 1/2
+    # would be a probability of nothing, so d_real and d_fake are NaN, as in the trainer's history.
+    # Least squares: 1/2 (0 - 1)^2 + 1/2 0^2 for D, 1/2 (0 - 1)^2 for G; hinge: 1 + 1 and -0; Wasserstein: 0, 0.
+    trainer = _trainer(loss=loss, penalty="wgan-gp" if loss == "wasserstein" else "none")
+    last = trainer.discriminator.net[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.zero_()
+    readout = discriminator_readout(trainer, _real())
+    assert math.isnan(readout.d_real) and math.isnan(readout.d_fake)
+    assert readout.logit_real == pytest.approx(0.0) and readout.logit_fake == pytest.approx(0.0)
+    assert readout.d_loss == pytest.approx(d_loss, abs=1e-6) and readout.g_loss == pytest.approx(g_loss, abs=1e-6)
+
+
 def test_readout_matches_a_hand_computation_and_changes_nothing():
     trainer = _trainer()
     real = _real(50)

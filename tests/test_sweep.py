@@ -1,4 +1,6 @@
+import json
 import math
+import os
 
 import pytest
 import torch
@@ -146,3 +148,37 @@ def test_save_and_load_rows_round_trip(tmp_path):
     assert loaded == rows and meta == {"steps": 3}
     with pytest.raises(FileNotFoundError, match="run the script"):
         load_rows(tmp_path / "missing.json")
+
+
+def refuse_non_standard_json(constant):
+    raise ValueError(f"{constant} is not standard JSON")
+
+
+def test_saved_rows_are_standard_json_and_their_nan_and_infinities_come_back(tmp_path):
+    rows = [{"variant": "a", "ema_decay": None, "fd": math.nan, "reverse_kl": math.inf, "gap": -math.inf, "kid": 0.5},
+            {"variant": "b", "ema_decay": 0.999, "fd": 1.25, "reverse_kl": None, "gap": 2.0, "kid": math.nan}]
+    path = save_rows(rows, tmp_path / "result.json")
+    written = json.loads(path.read_text(), parse_constant=refuse_non_standard_json)  # no NaN, Infinity literals
+    assert written["rows"][0]["fd"] is None and written["rows"][1]["kid"] is None
+    loaded, _ = load_rows(path)
+    assert math.isnan(loaded[0]["fd"]) and math.isnan(loaded[1]["kid"])
+    assert loaded[0]["reverse_kl"] == math.inf and loaded[0]["gap"] == -math.inf
+    assert loaded[0]["ema_decay"] is None and loaded[1]["reverse_kl"] is None  # a None stays None
+    assert [{k: v for k, v in row.items() if k not in ("fd", "kid")} for row in loaded] == \
+        [{k: v for k, v in row.items() if k not in ("fd", "kid")} for row in rows]
+
+
+def test_a_file_written_with_nan_literals_still_loads(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text('{"meta": {"steps": 3}, "rows": [{"fd": NaN, "reverse_kl": Infinity, "ema_decay": null}]}')
+    (row,), meta = load_rows(path)
+    assert math.isnan(row["fd"]) and row["reverse_kl"] == math.inf and row["ema_decay"] is None and meta == {"steps": 3}
+
+
+def test_rows_are_flushed_to_disk_before_they_replace_the_old_file(tmp_path, monkeypatch):
+    """save_rows writes through gan_lib.atomic.atomic_write: the bytes are on disk before the rename."""
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda handle: (synced.append(handle), real_fsync(handle)))
+    save_rows([{"fd": 1.0}], tmp_path / "result.json")
+    assert synced and [p.name for p in tmp_path.iterdir()] == ["result.json"]

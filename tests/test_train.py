@@ -1,3 +1,4 @@
+import json
 import math
 
 import pytest
@@ -228,16 +229,89 @@ def test_history_records_probabilities_only_where_d_outputs_logits(loss):
 
 @pytest.mark.parametrize("overrides", [
     dict(),  # the toy MLP discriminator: no batch norm
-    dict(dataset="digits", batch_size=16, width=8, spectral_norm=True),  # a DCGAN D without batch norm
-    dict(dataset="digits", batch_size=16, width=8, d_batch_norm=False),  # the same, switched off directly
+    dict(dataset="digits", batch_size=16, width=8, d_batch_norm=False),  # a DCGAN D without batch norm
     dict(dataset="digits", batch_size=16, width=8, conditional=True, penalty="r1"),  # labels and a penalty
 ])
-def test_one_joint_d_pass_equals_two_separate_passes_when_d_has_no_batch_norm(overrides):
+def test_one_joint_d_pass_equals_two_separate_passes_when_d_has_no_batch_norm_or_spectral_norm(overrides):
     separate, joint = (Trainer.from_config(small(steps=3, **overrides, joint_d_batch=j)) for j in (False, True))
-    separate_stats, joint_stats = separate.discriminator_step(), joint.discriminator_step()
-    for key in ("d_loss", "d_real_score", "d_fake_score", "penalty"):
-        torch.testing.assert_close(joint_stats[key], separate_stats[key], rtol=1e-5, atol=1e-6)
+    for _ in range(3):  # at every step, not only the first
+        separate_stats, joint_stats = separate.discriminator_step(), joint.discriminator_step()
+        for key in ("d_loss", "d_real_score", "d_fake_score", "penalty"):
+            torch.testing.assert_close(joint_stats[key], separate_stats[key], rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(parameters(joint.discriminator), parameters(separate.discriminator),
+                                   rtol=1e-4, atol=1e-6)
+
+
+def test_under_spectral_norm_two_separate_passes_advance_the_power_iteration_twice_per_step(monkeypatch):
+    """Every forward pass in training mode advances spectral norm's power iteration (its estimate u, v of
+    each layer's top singular vectors): two separate passes twice per D step, one joint pass once. The
+    first step agrees anyway, since both start from the exact singular vectors (restart_spectral_norm)
+    and another iteration leaves those where they are; from the second step on D's weights have moved,
+    the estimates differ and so do the steps: close, not the same."""
+    iterations = []
+    power_method = torch.nn.utils.parametrizations._SpectralNorm._power_method
+    monkeypatch.setattr(torch.nn.utils.parametrizations._SpectralNorm, "_power_method",
+                        lambda self, *args: (iterations.append(self), power_method(self, *args))[1])
+    separate, joint = (Trainer.from_config(small(dataset="digits", batch_size=16, width=8, spectral_norm=True, steps=3,
+                                                 joint_d_batch=j)) for j in (False, True))
+
+    def estimates(trainer):
+        return torch.cat([b.flatten() for name, b in trainer.discriminator.named_buffers() if name.endswith("._u")])
+
+    layers = sum(name.endswith("._u") for name, _ in separate.discriminator.named_buffers())  # two convolutions, the head
+    iterations.clear()
+    separate.discriminator_step()
+    assert len(iterations) == 2 * layers
+    iterations.clear()
+    joint.discriminator_step()
+    assert len(iterations) == layers
+    torch.testing.assert_close(estimates(joint), estimates(separate), rtol=0, atol=1e-6)
     torch.testing.assert_close(parameters(joint.discriminator), parameters(separate.discriminator), rtol=1e-4, atol=1e-6)
+    for _ in range(2):
+        separate.discriminator_step(), joint.discriminator_step()
+    assert (estimates(joint) - estimates(separate)).abs().max() > 1e-4  # the two estimates have parted
+    torch.testing.assert_close(parameters(joint.discriminator), parameters(separate.discriminator), rtol=1e-3, atol=1e-5)
+
+
+def test_a_resumed_wgan_gp_run_with_two_critic_steps_repeats_across_epoch_boundaries(tmp_path):
+    """digits has 1,437 training images: batches of 256 make 5 an epoch, and with n_critic=2 every step
+    takes two. Saved after 2 steps (4 batches), the run resumes mid-epoch, crosses into the second epoch
+    inside step 3 and into the third at step 5; the penalty draws its interpolation weights from the
+    trainer's own random stream. All of it must repeat bit for bit."""
+    from gan_lib import resume, save_checkpoint
+
+    config = small(dataset="digits", batch_size=256, width=8, loss="wasserstein", penalty="wgan-gp", n_critic=2,
+                   steps=6, log_every=1)
+    straight = Trainer.from_config(config)
+    straight.fit()
+    assert straight.batches.epoch == 2  # 12 batches: two epochs of 5, and 2 into the third
+
+    first = Trainer.from_config(config)
+    first.train(2)
+    save_checkpoint(first, tmp_path / "ckpt.pt")
+    del first
+    torch.manual_seed(1234)  # disturb the global random generator: resume restores it
+    resumed = resume(tmp_path / "ckpt.pt")
+    resumed.fit()
+    for module in ("generator", "discriminator"):
+        for a, b in zip(getattr(straight, module).state_dict().values(), getattr(resumed, module).state_dict().values()):
+            assert torch.equal(a, b)
+    assert json.dumps(straight.history.to_dict()) == json.dumps(resumed.history.to_dict())  # NaN d_real: same as text
+    assert resumed.batches.epoch == 2 and resumed.batches.position == straight.batches.position
+
+
+def test_image_runs_keep_weights_and_batches_in_channels_last():
+    """Trainer moves G's and D's 4D weights to channels_last (NHWC) and ImageBatches delivers NHWC batches:
+    the layout oneDNN and cuDNN convolve fastest. Toy runs have no 4D tensors to change."""
+    trainer = Trainer.from_config(small(dataset="digits", batch_size=16, width=8, steps=2))
+    batch = trainer.batches.next_batch().x
+    assert batch.ndim == 4 and batch.is_contiguous(memory_format=torch.channels_last)
+    for network in (trainer.generator, trainer.discriminator):
+        weights = [p for p in network.parameters() if p.ndim == 4]
+        assert weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    trainer.fit()  # and still so after the optimiser's updates
+    assert all(p.is_contiguous(memory_format=torch.channels_last)
+               for network in (trainer.generator, trainer.discriminator) for p in network.parameters() if p.ndim == 4)
 
 
 def test_d_batch_norm_switch_removes_batch_norm_from_the_image_discriminator():
@@ -247,6 +321,33 @@ def test_d_batch_norm_switch_removes_batch_norm_from_the_image_discriminator():
 
     assert norms() == 1 and norms(d_batch_norm=False) == 0
     assert norms(penalty="r1") == 0  # a per-example penalty turns it off whatever the switch says
+
+
+def test_a_conditional_model_has_as_many_classes_as_its_dataset(monkeypatch):
+    from gan_lib.data import IMAGE_CLASSES, class_names, load_digits
+
+    assert class_names("digits") == load_digits("train").classes  # known without loading, and the same
+    assert TrainConfig(dataset="digits", conditional=True).model_config().num_classes == 10
+    assert TrainConfig(dataset="digits").model_config().num_classes == 0
+    monkeypatch.setitem(IMAGE_CLASSES, "digits", ("even", "odd"))  # a dataset of two classes
+    assert TrainConfig(dataset="digits", conditional=True).model_config().num_classes == 2
+    with pytest.raises(ValueError, match="'ring' has no labels"):  # refused when built or when asked for its models
+        TrainConfig(dataset="ring", conditional=True).model_config()
+
+
+@pytest.mark.parametrize("dataset", ["digits", "sines"])
+def test_batch_norm_in_d_follows_one_rule_for_every_discriminator(dataset):
+    from gan_lib.models import build_models, discriminator_batch_norm
+
+    for requested in (True, False):
+        for spectral_norm in (True, False):
+            for penalty in ("none", "r1"):
+                config = TrainConfig(dataset=dataset, d_batch_norm=requested, spectral_norm=spectral_norm,
+                                     penalty=penalty)
+                _, discriminator = build_models(dataset, config.model_config())
+                has_norm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
+                assert has_norm == discriminator_batch_norm(requested, spectral_norm, penalty != "none")
+                assert has_norm == (requested and not spectral_norm and penalty == "none")
 
 
 def test_one_joint_d_pass_mixes_batch_norm_statistics():

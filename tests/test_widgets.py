@@ -138,6 +138,38 @@ def test_snapshot_arrows_and_map_have_the_known_values():
     assert snapshot.heatmap[-1, 0] == pytest.approx(torch.sigmoid(w @ torch.tensor([low, high])).item(), abs=1e-6)
 
 
+def test_the_map_reads_probabilities_from_the_loss_not_from_its_name():
+    """sigmoid(D) = P(real) wherever the loss says D's output is a logit (GANLoss.output_is_logit), whatever
+    the loss is called; a score with no probability reading (hinge here) is rescaled to [0, 1] in the view."""
+    trainer = build_toy_trainer(ToySettings(**FAST, loss="hinge"))
+    w = torch.tensor([2.0, -1.0])
+    trainer.discriminator = LinearCritic(w.tolist())
+    scores = take_toy_snapshot(trainer, CoverageLog(), n_points=64, n_arrows=8, resolution=5)
+    assert scores.heatmap_label == "D's score (rescaled)"
+    low, high = scores.limits  # D = w.x is largest at (high, low), smallest at (low, high)
+    assert scores.heatmap[0, -1] == 1.0 and scores.heatmap[-1, 0] == 0.0
+    trainer.loss = GANLoss("bce-by-another-name", bce_discriminator_loss, lambda logits: -logits.mean(), "BCE")
+    probabilities = take_toy_snapshot(trainer, CoverageLog(), n_points=64, n_arrows=8, resolution=5)
+    assert probabilities.heatmap_label == "D(x) = P(real)"
+    assert probabilities.heatmap[0, -1] == pytest.approx(torch.sigmoid(w @ torch.tensor([high, low])).item(), abs=1e-6)
+
+
+def test_a_snapshot_leaves_spectral_norm_and_the_training_modes_as_they_were():
+    """In training mode every forward pass through a spectrally normalised D advances its power iteration
+    (its u and v): a redraw would change the run. A snapshot runs G and D in eval mode and restores the modes."""
+    trainer = build_toy_trainer(ToySettings(**FAST, loss="hinge", spectral_norm=True))
+    trainer.train(3)
+
+    def power_iteration():
+        return [b.clone() for name, b in trainer.discriminator.named_buffers() if name.endswith(("._u", "._v"))]
+
+    before = power_iteration()
+    assert len(before) == 2 * (ToySettings().d_depth + 1)  # u and v of every linear layer
+    take_toy_snapshot(trainer, CoverageLog(), n_points=64, n_arrows=8, resolution=5)
+    assert same(power_iteration(), before)
+    assert trainer.discriminator.training and trainer.generator.training
+
+
 def test_blitted_frames_match_a_full_redraw():
     trainer = build_toy_trainer(ToySettings(**FAST))
     coverage, view = CoverageLog(), ToyView(blit=True)

@@ -11,7 +11,7 @@ import torch
 
 from ..errors import ConfigError
 from ..registry import Registry
-from .batches import Batch, ImageBatches, ToyBatches
+from .batches import Batch, ImageBatches, ToyBatches, check_images
 from .images import (FASHION_MNIST_CLASSES, DatasetFileError, DatasetNotFoundError, ImageSet, load_digits,
                      load_fashion_mnist)
 from .toy import TOY_DISTRIBUTIONS, ToyDistribution, gaussian, grid, ring, spiral
@@ -19,6 +19,19 @@ from .toy1d import DISTRIBUTIONS_1D, Mixture1D, bimodal
 from .signals import SIGNALS, SignalBatches, SinusoidSignals
 
 DATASETS: Registry = Registry("dataset")
+# The classes of each image dataset, known without reading it: a conditional model is built before the
+# data is loaded, and `gan_lib.load_generator` builds one on machines that may not have the data at all.
+IMAGE_CLASSES: dict[str, tuple[str, ...]] = {"digits": tuple(str(digit) for digit in range(10)),
+                                             "fashion-mnist": FASHION_MNIST_CLASSES}
+
+
+def class_names(name: str) -> tuple[str, ...]:
+    """The class names of the image dataset `name`, in label order; a ValueError for data without labels."""
+    DATASETS.get(name)  # raises for an unknown name
+    if name not in IMAGE_CLASSES:
+        raise ValueError(f"the dataset {name!r} has no labels; conditional training needs one of: "
+                         f"{', '.join(IMAGE_CLASSES)}")
+    return IMAGE_CLASSES[name]
 
 
 def load_images(name: str, split: str = "train", root: str | os.PathLike | None = None, download: bool = False) -> ImageSet:
@@ -91,5 +104,5 @@ __all__ = [
     "Batch", "DATASETS", "DISTRIBUTIONS_1D", "DatasetFileError", "DatasetNotFoundError", "FASHION_MNIST_CLASSES",
     "ImageBatches",
     "ImageSet", "Mixture1D", "SIGNALS", "SignalBatches", "SinusoidSignals", "TOY_DISTRIBUTIONS", "ToyBatches", "ToyDistribution", "bimodal", "gaussian", "grid",
-    "is_toy", "load_digits", "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral", "toy_distribution",
+    "IMAGE_CLASSES", "check_images", "class_names", "is_toy", "load_digits", "load_fashion_mnist", "load_images", "make_batches", "ring", "spiral", "toy_distribution",
 ]

@@ -32,6 +32,21 @@ def cpu_generator(seed: int) -> torch.Generator:
     return rng
 
 
+def check_images(images, name: str = "images", in_unit_range: bool = False) -> torch.Tensor:
+    """`images` if it is a float tensor (N, C, H, W), else a ValueError that names `name`; with
+    `in_unit_range`, the values must also lie in [-1, 1] (a pass over the data: the metrics ask for it,
+    where images in [0, 1] would quietly give wrong numbers). Every function that takes a batch of
+    images checks it here, so all of them refuse the same things in the same words."""
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or not images.is_floating_point():
+        got = f"{tuple(images.shape)} {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"{name} must be floats in [-1, 1] of shape (N, C, H, W), got {got}; "
+                         "convert uint8 data with ImageSet.to_unit_range()")
+    if in_unit_range and images.numel() and (images.min() < -1.001 or images.max() > 1.001):
+        raise ValueError(f"{name} must lie in [-1, 1], found values in [{float(images.min()):.3g}, "
+                         f"{float(images.max()):.3g}]; clamp them or rescale with x * 2 - 1 if they are in [0, 1]")
+    return images
+
+
 def _check_batch_size(batch_size: int) -> int:
     if not isinstance(batch_size, int) or batch_size <= 0:
         raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -69,10 +84,7 @@ class ImageBatches:
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor | None, batch_size: int,
                  device: torch.device, seed: int = 0, num_classes: int = 0):
-        if images.ndim != 4:
-            raise ValueError(f"images must have shape (N, C, H, W), got {tuple(images.shape)}")
-        if not images.is_floating_point():
-            raise ValueError("images must be floats in [-1, 1]; convert uint8 data with ImageSet.to_unit_range()")
+        check_images(images)
         self.batch_size = _check_batch_size(batch_size)
         if batch_size > len(images):
             raise ConfigError(f"batch_size {batch_size} is larger than the dataset ({len(images)} images); "

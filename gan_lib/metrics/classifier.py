@@ -37,6 +37,7 @@ from ..atomic import atomic_write
 from ..data import load_images
 from ..device import cpu_float64, float64_on_cpu, select_device
 from ..errors import GanLibError
+from ..modes import evaluating
 
 FORMAT = "gan_lib.evaluation_classifier"
 ARCHITECTURE_VERSION = 3  # part of the cache key: bump it when EvaluationClassifier or its training changes
@@ -121,14 +122,12 @@ class EvaluationClassifier(nn.Module):
         eval mode, `batch_size` images at a time on the classifier's device."""
         self._check(images)
         device = next(self.parameters()).device
-        was_training = self.training
-        self.eval()
         features, logits = [], []
-        for start in range(0, len(images), batch_size):
-            h = self.body(images[start:start + batch_size].to(device, torch.float32))
-            features.append((h / self.feature_scale).float().cpu())
-            logits.append(self.head(h).float().cpu())
-        self.train(was_training)
+        with evaluating(self):
+            for start in range(0, len(images), batch_size):
+                h = self.body(images[start:start + batch_size].to(device, torch.float32))
+                features.append((h / self.feature_scale).float().cpu())
+                logits.append(self.head(h).float().cpu())
         return torch.cat(features), torch.cat(logits)
 
     @torch.no_grad()

@@ -12,22 +12,9 @@ from typing import Sequence
 
 import torch
 
-from ..data import load_images
+from ..data import check_images, load_images
 from .classifier import EvaluationClassifier, evaluation_classifier
 from .feature_metrics import EmbeddedSets, compute_metrics, metric_names
-
-
-def _check_images(images: torch.Tensor, name: str) -> torch.Tensor:
-    if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
-        raise ValueError(f"{name} must be a tensor of shape (N, C, H, W), got {shape}")
-    if not images.is_floating_point():
-        raise ValueError(f"{name} must be floats in [-1, 1] (the generator's tanh range); "
-                         "convert uint8 data with ImageSet.to_unit_range()")
-    if images.numel() and (images.min() < -1.001 or images.max() > 1.001):
-        raise ValueError(f"{name} must lie in [-1, 1], found values in [{float(images.min()):.3g}, "
-                         f"{float(images.max()):.3g}]; clamp them or rescale with x * 2 - 1 if they are in [0, 1]")
-    return images
 
 
 def _random_rows(images: torch.Tensor, n: int, seed: int) -> torch.Tensor:
@@ -50,10 +37,10 @@ def evaluate_images(fake_images: torch.Tensor, dataset: str, real_images: torch.
     how many images of each set were used. The classifier score uses the generated images only.
     """
     names = metric_names(metrics)  # unknown names fail here, before any work
-    fake_images = _check_images(fake_images, "fake_images")
+    fake_images = check_images(fake_images, "fake_images", in_unit_range=True)
     if real_images is None:
         real_images = load_images(dataset, "test").to_unit_range()
-    real_images = _check_images(real_images, "real_images")
+    real_images = check_images(real_images, "real_images", in_unit_range=True)
     classifier = classifier or evaluation_classifier(dataset, device=device)
     n = min(len(fake_images), len(real_images))
     if n < 10:

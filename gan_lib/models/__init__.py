@@ -7,7 +7,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from .conv1d import Conv1dDiscriminator, Conv1dGenerator
-from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .dcgan import DCGANDiscriminator, DCGANGenerator, discriminator_batch_norm
 from .init import dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator
 
@@ -89,4 +89,5 @@ def build_models(dataset: str, config: ModelConfig | None = None) -> tuple[nn.Mo
 
 
 __all__ = ["Conv1dDiscriminator", "Conv1dGenerator", "DCGANDiscriminator", "DCGANGenerator", "IMAGE_SHAPES", "MLPDiscriminator", "MLPGenerator",
-           "ModelConfig", "build_models", "dcgan_init", "default_model_config", "signal_shape"]
+           "ModelConfig", "build_models", "dcgan_init", "default_model_config", "discriminator_batch_norm",
+           "signal_shape"]

@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 from .checks import check_input, check_labels
+from .dcgan import discriminator_batch_norm
 
 KERNEL = 8  # with stride 2 and padding 3 a layer exactly halves (or doubles) the length
 
@@ -62,7 +63,7 @@ class Conv1dDiscriminator(nn.Module):
         s = _check_length(length)
         self.input_shape = (channels, length)
         wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
-        use_norm = batch_norm and not spectral_norm
+        use_norm = discriminator_batch_norm(batch_norm, spectral_norm)
 
         def norm(c: int) -> nn.Module:
             return nn.BatchNorm1d(c) if use_norm else nn.Identity()

@@ -7,7 +7,9 @@ spectrally normalised or trained with a per-example gradient penalty (batch norm
 mixes examples, which the WGAN-GP penalty assumes it does not).
 
 With `num_classes > 0` both are class-conditional: G adds a learned class embedding
-to z, and D is a projection discriminator (Miyato & Koyama, 2018).
+to z, and D is a projection discriminator (Miyato & Koyama, 2018). Under spectral norm D's
+class embedding is normalised too, as there and in BigGAN: the projection term is part of D's
+output, and an unconstrained embedding would let it grow without the bound the rest of D has.
 """
 from __future__ import annotations
 
@@ -16,6 +18,13 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 from .checks import check_input, check_labels
+
+
+def discriminator_batch_norm(requested: bool, spectral_norm: bool, penalty: bool = False) -> bool:
+    """Whether a D gets batch norm: where it is asked for and nothing rules it out. Spectral norm
+    replaces it, and a per-example gradient penalty (WGAN-GP, R1) assumes that each example's output
+    depends on that example alone, which batch norm's shared batch statistics break."""
+    return requested and not (spectral_norm or penalty)
 
 
 def _base_size(image_size: int) -> int:
@@ -62,7 +71,7 @@ class DCGANDiscriminator(nn.Module):
         self.input_shape = (channels, image_size, image_size)
         self.num_classes = num_classes
         wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
-        use_norm = batch_norm and not spectral_norm  # spectral norm replaces batch norm in D
+        use_norm = discriminator_batch_norm(batch_norm, spectral_norm)
         norm = nn.BatchNorm2d(2 * width) if use_norm else nn.Identity()
         self.features = nn.Sequential(
             wrap(nn.Conv2d(channels, width, 4, 2, 1)),  # (B, w, 2s, 2s)
@@ -73,7 +82,7 @@ class DCGANDiscriminator(nn.Module):
         )
         feature_dim = 2 * width * s * s
         self.head = wrap(nn.Linear(feature_dim, 1))
-        self.class_embedding = nn.Embedding(num_classes, feature_dim) if num_classes else None
+        self.class_embedding = wrap(nn.Embedding(num_classes, feature_dim)) if num_classes else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_input("DCGANDiscriminator", x, self.input_shape)

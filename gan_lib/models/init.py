@@ -11,18 +11,17 @@ def dcgan_init(module: nn.Module) -> None:
     Use as `model.apply(dcgan_init)`. Spectrally normalised layers keep their original
     weight under `parametrizations.weight.original`, which is initialised the same way;
     their estimate of sigma is then restarted from the new weight (`restart_spectral_norm`).
+    Class embeddings ~ N(0, 0.02) like the other weights.
     """
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Conv1d, nn.ConvTranspose1d)):
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Conv1d, nn.ConvTranspose1d, nn.Embedding)):
         weight = module.parametrizations.weight.original if hasattr(module, "parametrizations") else module.weight
         nn.init.normal_(weight, 0.0, 0.02)
-        if module.bias is not None:
+        if getattr(module, "bias", None) is not None:  # an embedding has none
             nn.init.zeros_(module.bias)
         restart_spectral_norm(module)
     elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.Embedding):
-        nn.init.normal_(module.weight, 0.0, 0.02)
 
 
 @torch.no_grad()

@@ -14,6 +14,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrize import type_before_parametrizations
 
+from ..modes import evaluating
+
 
 @dataclass(frozen=True)
 class LayerRow:
@@ -56,13 +58,10 @@ def layer_table(model: nn.Module, *inputs: torch.Tensor) -> list[LayerRow]:
                 kind = type_before_parametrizations(layer).__name__  # "Linear", not "ParametrizedLinear"
                 rows.append(LayerRow(name or kind, kind, shape, count_parameters(layer)))
             handles.append(module.register_forward_hook(record))
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad():
+        with evaluating(model), torch.no_grad():
             model(*inputs)
     finally:
-        model.train(was_training)
         for handle in handles:
             handle.remove()
     return rows

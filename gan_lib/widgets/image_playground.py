@@ -14,7 +14,7 @@ import time
 
 import torch
 
-from ..data import DatasetNotFoundError
+from ..data import DatasetNotFoundError, class_names
 from ..losses import LOSSES
 from ..penalties import PENALTIES
 from .figures import explorer_figure, figure_to_png, sample_grid_figure
@@ -109,7 +109,7 @@ class ImagePlayground(Playground):
         self._start_session(trainer)
         self.latent = LatentExplorer(trainer.latent_dim, self._points_seed)
         label = self.explorer["label"]
-        label.options = [(name, i) for i, name in enumerate(self._class_names(trainer.config.dataset))] \
+        label.options = [(name, i) for i, name in enumerate(class_names(trainer.config.dataset))] \
             if trainer.num_classes else [("-", 0)]
         label.disabled = not trainer.num_classes
         self._disable_training(False)
@@ -117,12 +117,6 @@ class ImagePlayground(Playground):
         self.refresh()
         self._say(f"new {trainer.config.dataset} model: press Train for {trainer.config.steps} steps")
         return True
-
-    @staticmethod
-    def _class_names(dataset: str) -> list[str]:
-        from ..data import FASHION_MNIST_CLASSES
-
-        return list(FASHION_MNIST_CLASSES) if dataset == "fashion-mnist" else [str(d) for d in range(10)]
 
     def start(self) -> bool:
         if self.session is None:

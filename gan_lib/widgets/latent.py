@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 
 from ..device import autocast
+from ..modes import evaluating
 from ..train import Trainer
 
 
@@ -70,9 +71,6 @@ def generate(trainer: Trainer, z: torch.Tensor, label: int | None = None) -> tor
         if label is None or not 0 <= int(label) < trainer.num_classes:
             raise ValueError(f"this generator is class-conditional: pass a label in [0, {trainer.num_classes - 1}]")
         labels = torch.full((len(z),), int(label), dtype=torch.long, device=trainer.device)
-    was_training = generator.training
-    generator.eval()
-    with autocast(trainer.device, trainer.amp_dtype):
+    with evaluating(generator), autocast(trainer.device, trainer.amp_dtype):
         images = generator(z.to(trainer.device), labels) if labels is not None else generator(z.to(trainer.device))
-    generator.train(was_training)
     return images.float().cpu()

@@ -14,12 +14,12 @@ import torch
 from ..data import TOY_DISTRIBUTIONS, ToyDistribution
 from ..device import autocast
 from ..metrics import mode_coverage
+from ..modes import evaluating
 from ..train import Trainer
 
 # Square view of the plane per target: the ring has radius 1, the grid spans [-4, 4]^2 (std 0.05),
 # the spiral reaches radius 2, the Gaussian has std 1.
 PLANE_LIMITS = {"ring": (-1.6, 1.6), "grid": (-5.5, 5.5), "spiral": (-2.6, 2.6), "gaussian": (-4.0, 4.0)}
-PROBABILITY_LOSSES = ("minimax", "non-saturating")  # D's output is a log-odds: sigmoid(D) = P(real)
 DISPLAY_SEED = 2024  # fixed noise for the points drawn, so frames show the same z moving
 COVERAGE_SAMPLES = 2500  # the VEEGAN/PacGAN protocol's sample count
 
@@ -75,14 +75,15 @@ def real_points(target: str, n: int = 512, seed: int = DISPLAY_SEED) -> torch.Te
 
 
 def discriminator_map(trainer: Trainer, limits: tuple[float, float], resolution: int) -> tuple[torch.Tensor, str]:
-    """D over a resolution x resolution grid. For the BCE losses sigmoid(D(x)) = P(real); the other
-    losses' scores have no probability meaning, so they are rescaled to [0, 1] within the view."""
+    """D over a resolution x resolution grid. Where D's output is a logit (the BCE losses: the loss's
+    `output_is_logit`) sigmoid(D(x)) = P(real); the other losses' scores have no probability meaning,
+    so they are rescaled to [0, 1] within the view."""
     line = torch.linspace(limits[0], limits[1], resolution, device=trainer.device)
     x2, x1 = torch.meshgrid(line, line, indexing="ij")
     points = torch.stack([x1.flatten(), x2.flatten()], dim=1)  # (R*R, 2)
     with torch.no_grad(), autocast(trainer.device, trainer.amp_dtype):
         scores = trainer.discriminator(points).float().reshape(resolution, resolution).cpu()
-    if trainer.config.loss in PROBABILITY_LOSSES:
+    if trainer.loss.output_is_logit:
         return torch.sigmoid(scores), "D(x) = P(real)"
     low, high = scores.min(), scores.max()
     return (scores - low) / (high - low).clamp_min(1e-12), "D's score (rescaled)"
@@ -101,15 +102,20 @@ def generator_push(trainer: Trainer, points: torch.Tensor) -> torch.Tensor:
 
 def take_toy_snapshot(trainer: Trainer, coverage: CoverageLog, n_points: int = 512, n_arrows: int = 48,
                       resolution: int = 48) -> ToySnapshot:
-    """Everything the 2D playground draws, for `trainer` as it is now."""
+    """Everything the 2D playground draws, for `trainer` as it is now.
+
+    Read-only: G and D run in eval mode (restored afterwards), so a snapshot does not advance spectral
+    norm's power iteration, and two identical runs stay identical however often they are redrawn."""
     target = trainer.config.dataset
     limits = PLANE_LIMITS[target]
-    coverage.record(trainer, trainer.batches.distribution)
-    fake = trainer.sample(n_points, seed=DISPLAY_SEED)
-    heatmap, label = discriminator_map(trainer, limits, resolution)
-    origins = fake[:n_arrows]
+    with evaluating(trainer.generator, trainer.discriminator):
+        coverage.record(trainer, trainer.batches.distribution)
+        fake = trainer.sample(n_points, seed=DISPLAY_SEED)
+        heatmap, label = discriminator_map(trainer, limits, resolution)
+        origins = fake[:n_arrows]
+        arrows = generator_push(trainer, origins)
     history = trainer.history
     return ToySnapshot(
         step=trainer.step, target=target, limits=limits, real=real_points(target, n_points), fake=fake,
-        arrow_origins=origins, arrows=generator_push(trainer, origins), heatmap=heatmap, heatmap_label=label,
+        arrow_origins=origins, arrows=arrows, heatmap=heatmap, heatmap_label=label,
         losses={name: list(history[name]) for name in ("step", "d_loss", "g_loss")}, coverage=coverage.copy())
