@@ -20,7 +20,7 @@ BOOK_KERNELS ?=
 # Debian packages the browser check needs: Chromium, and a CJK font for the glossary's Chinese terms.
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 
-.PHONY: setup data web-assets browser-deps book book-strict lab test unit notebooks check-links browser-check \
+.PHONY: setup data web-assets browser-deps book lab test unit notebooks check-links browser-check \
         launch-check playground-check lab-check explorer-check explorer-data bench bench-quick claim-spread clean
 
 setup: $(STAMP) data
@@ -49,8 +49,6 @@ book: setup web-assets
 	@$(PY) tools/book_cache_guard.py $(BUILD)/.jupyter_cache $(if $(BOOK_KERNELS),--kernels "$(BOOK_KERNELS)")
 	$(BOOK_KERNELS) $(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
-
-book-strict: book
 
 # The chapters live: JupyterLab on notebooks/, the venv's Python as the kernel (JUPYTER_PREFER_ENV_PATH: the
 # venv's python3 kernelspec, not one in the user's folders), ipywidgets rendered by jupyterlab_widgets.

@@ -2,8 +2,8 @@
 
 Each benchmark is a module of this package with a `run(quick: bool = False) -> dict` function
 that writes its own files to benchmarks/results/ (or gan_lib/results/, those a chapter shows). A
-module that is not there yet is skipped with a note; one that fails is reported, the others still
-run, and the exit status is 1.
+benchmark that fails, or whose module is missing (renamed or deleted: `BENCHMARKS` must follow), is
+reported, the others still run, and the exit status is 1.
 A benchmark fails when it raises or when its results record errors (`results["errors"]`,
 where benchmarks/speed.py puts the parts it could not measure).
 """
@@ -19,7 +19,7 @@ BENCHMARKS = ("quality", "recipes", "speed", "levers", "distributed")  # in this
 
 
 def _load(name: str):
-    """The benchmark module `name`, or None when the file does not exist."""
+    """The benchmark module `name`, or None when its file does not exist."""
     try:
         return importlib.import_module(f"{__package__ or 'benchmarks'}.{name}")
     except ModuleNotFoundError as error:
@@ -48,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     for name in names:
         module = _load(name)
-        if module is None:
-            print(f"[run] benchmarks/{name}.py is not there: skipped", flush=True)
+        if module is None:  # a benchmark that vanished must not pass as one that ran
+            print(f"[run] benchmarks/{name}.py is missing: rename it in benchmarks/run.py's BENCHMARKS or "
+                  "restore the file", file=sys.stderr, flush=True)
+            failed.append(name)
             continue
         started = time.perf_counter()
         print(f"[run] {name}{' (quick)' if args.quick else ''} ...", flush=True)

@@ -39,3 +39,10 @@ def test_recorded_error_is_named_in_the_report(monkeypatch, capsys):
     monkeypatch.setattr(run, "_load", lambda name: module)
     assert run.main(["--only", "speed"]) == 1
     assert "[run] speed: book failed: ImportError: no module named nbclient" in capsys.readouterr().err
+
+
+def test_a_missing_benchmark_fails_the_run(monkeypatch, capsys):
+    # A renamed or deleted benchmark module must not vanish from `make bench` with exit status 0.
+    monkeypatch.setattr(run, "_load", lambda name: None)
+    assert run.main(["--only", "quality"]) == 1
+    assert "benchmarks/quality.py is missing" in capsys.readouterr().err
