@@ -1,8 +1,9 @@
 """The GAN trainer: alternating discriminator and generator updates (chapter 3, Algorithm 1).
 
 The trainer knows nothing about architectures: it takes any generator G(z, labels) and
-discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch stream.
-`Trainer.from_config(TrainConfig(...))` builds all of them from names.
+discriminator D(x, labels) -> logits, a loss and penalty by name, and a batch stream
+(gan_lib.protocols says what each must provide). `Trainer.from_config(TrainConfig(...))`
+builds all of them from names.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .history import DIVERGENCE_FIELDS, History
 from .losses import get_loss
 from .models import IMAGE_SHAPES, ModelConfig, build_models, discriminator_batch_norm
 from .modes import evaluating, frozen
+from .protocols import BatchStream, DiscriminatorNetwork, GeneratorNetwork
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
 from .validation import require_positive_ints
@@ -169,7 +171,8 @@ class Trainer:
     trainer continues where it stopped); `trainer.train(n)` runs `n` more.
     """
 
-    def __init__(self, config: TrainConfig, generator: nn.Module, discriminator: nn.Module, batches):
+    def __init__(self, config: TrainConfig, generator: GeneratorNetwork, discriminator: DiscriminatorNetwork,
+                 batches: BatchStream):
         self.config = config
         log_config(config)
         self.device = select_device(config.device)
