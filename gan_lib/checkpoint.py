@@ -34,8 +34,8 @@ from torch import nn
 from .atomic import atomic_write
 from .device import select_device
 from .errors import GanLibError
-from .models import build_models
-from .train import Trainer, TrainConfig
+from .models import IMAGE_SHAPES, build_models
+from .train import Trainer, TrainConfig, weight_layout
 
 FORMAT = "gan_lib.checkpoint"
 VERSION = 2  # 2: the trainer's and the data's random streams are CPU generators (1: on the training device)
@@ -221,4 +221,5 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "auto",
     except RuntimeError as error:
         raise CheckpointError(f"{path}: its generator weights do not fit the generator its config describes "
                               f"({str(error).splitlines()[0]})") from None
-    return generator.to(select_device(device)).eval().requires_grad_(False)
+    layout = weight_layout(IMAGE_SHAPES.get(config.dataset, ()))  # the trainer's layout: the same samples
+    return generator.to(select_device(device), memory_format=layout).eval().requires_grad_(False)

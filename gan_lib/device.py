@@ -86,6 +86,14 @@ def cuda_has_native_bfloat16(device: torch.device) -> bool:
     return major >= 8
 
 
+def has_native_bfloat16(device: torch.device) -> bool:
+    """Whether `device` computes bfloat16 in hardware: a CUDA GPU of compute capability 8.0 or newer, or a
+    CPU with AVX512-BF16, AMX or Arm BF16; never MPS or another device type."""
+    if device.type == "cuda":
+        return cuda_has_native_bfloat16(device)
+    return device.type == "cpu" and cpu_has_native_bfloat16()
+
+
 def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -> torch.dtype | None:
     """The reduced precision to train in, or None for float32.
 
@@ -105,10 +113,9 @@ def autocast_dtype(device: torch.device, mixed_precision: bool | str = "auto") -
         raise ConfigError(f"mixed_precision must be True, False or 'auto', not {mixed_precision!r}")
     if mixed_precision is False:
         return None
-    native = {"cuda": lambda: cuda_has_native_bfloat16(device), "cpu": cpu_has_native_bfloat16}.get(device.type)
     if mixed_precision == "auto":
-        return torch.bfloat16 if device.type == "cuda" and native() else None
-    if native is not None and native():
+        return torch.bfloat16 if device.type == "cuda" and has_native_bfloat16(device) else None
+    if has_native_bfloat16(device):
         return torch.bfloat16
     why = {
         "cuda": "this GPU has no native bfloat16 (compute capability below 8.0, e.g. a T4 or V100): it would be "

@@ -164,6 +164,13 @@ def _grad_norm(model: nn.Module, clip: float | None) -> torch.Tensor:
     return norm
 
 
+
+def weight_layout(sample_shape) -> torch.memory_format:
+    """The memory format the trainer keeps a model's weights in, from the shape of one sample: channels_last
+    for images (C, H, W), as they are stored, else unchanged. A generator rebuilt for sampling uses the same
+    layout, or its convolutions may run other kernels and round differently (seen on AVX-512 CPUs)."""
+    return torch.channels_last if len(tuple(sample_shape)) == 3 else torch.preserve_format
+
 class Trainer:
     """Trains `generator` against `discriminator` on `batches` as `config` says.
 
@@ -183,7 +190,7 @@ class Trainer:
         # Image models keep their 4D weights in channels_last (NHWC) order, the layout the batches
         # arrive in: oneDNN on the CPU and cuDNN on the GPU run these convolutions faster in it
         # (benchmarks/speed.py measures it); 2D/1D data and linear layers are left as they are.
-        memory_format = torch.channels_last if len(getattr(batches, "sample_shape", ())) == 3 else torch.preserve_format
+        memory_format = weight_layout(getattr(batches, "sample_shape", ()))
         self.generator = generator.to(self.device, memory_format=memory_format)
         self.discriminator = discriminator.to(self.device, memory_format=memory_format)
         self.loss = get_loss(config.loss)

@@ -115,7 +115,7 @@ def train_configurations(device: torch.device, steps: int) -> list[dict]:
 
 def mixed_precision_true(device: torch.device) -> dict:
     """`mixed_precision=True` means bfloat16 where it is native and a ValueError elsewhere, never float32."""
-    native = device.type == "cuda" and device_module.cuda_has_native_bfloat16(device)
+    native = device_module.has_native_bfloat16(device)
     try:
         dtype = device_module.autocast_dtype(device, True)
         return {"native": native, "result": str(dtype), "ok": native and dtype is torch.bfloat16}
