@@ -11,11 +11,17 @@ BUILD := _build
 HTML := $(BUILD)/html
 BOOK_FLAGS := -W --keep-going
 # A second kernel configuration for `make test`: nbval executes the chapters under the machine's default
-# kernels, the book build under PyTorch's unvectorised kernels on one thread. Their float results of
-# training differ as another CPU's or a GPU's would, so a chapter claim that held only under one
-# configuration fails the build (gan_lib.book.claim raises). Margins: notebooks/results/claim_spread.md.
-PORTABLE_KERNELS := ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-# Set by `make test` to run the book build under PORTABLE_KERNELS; empty for a plain `make book`.
+# kernels on two threads, the book build under tools/second_kernels.py's choice (AVX2 kernels on one thread
+# where the CPU has AVX2, else the unvectorised ones). Their float results of training differ as another
+# CPU's or a GPU's would, so a chapter claim that held only under one configuration fails the build
+# (gan_lib.book.claim raises). Margins: notebooks/results/claim_spread.md.
+SECOND_KERNELS = $(shell $(PY) tools/second_kernels.py)
+# Each stage of `make test` appends its seconds here; the file is printed at the end.
+STAGE_TIMES := $(BUILD)/test_stage_seconds.txt
+# $(call timed,TARGET[ VARIABLE=VALUE]): runs `make TARGET` and records how long it took.
+timed = start=$$(date +%s); $(MAKE) --no-print-directory $(1) && \
+        echo "$(firstword $(1)): $$(( $$(date +%s) - start )) s" >> $(STAGE_TIMES)
+# Set by `make test` to run the book build under SECOND_KERNELS; empty for a plain `make book`.
 BOOK_KERNELS ?=
 # Debian packages the browser check needs: Chromium, and a CJK font for the glossary's Chinese terms.
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
@@ -113,13 +119,17 @@ explorer-check: browser-deps
 explorer-data: setup
 	$(PY) tools/explorer_data.py --chapter all
 
-# In this order; a sub-make keeps it so under `make -j`. The book build runs under the second kernel
-# configuration (PORTABLE_KERNELS). The benchmarks' quick form checks that `make bench` still runs end
-# to end (its figures go to *-quick.* files, not the committed results).
-test: unit notebooks
-	@$(MAKE) --no-print-directory book BOOK_KERNELS="$(PORTABLE_KERNELS)"
-	@$(MAKE) --no-print-directory check-links browser-check launch-check playground-check lab-check explorer-check \
-	    bench-quick
+# In this order, each stage timed (_build/test_stage_seconds.txt); sub-makes keep the order under `make -j`.
+# The book build runs under the second kernel configuration (SECOND_KERNELS). The benchmarks' quick form
+# checks that `make bench` still runs end to end (its figures go to *-quick.* files, not the committed results).
+TEST_STAGES := check-links browser-check launch-check playground-check lab-check explorer-check bench-quick
+test: setup
+	@mkdir -p $(BUILD) && rm -f $(STAGE_TIMES)
+	@$(call timed,unit)
+	@$(call timed,notebooks)
+	@$(call timed,book BOOK_KERNELS="$(SECOND_KERNELS)")
+	@$(foreach stage,$(TEST_STAGES),$(call timed,$(stage)) &&) true
+	@echo "Seconds per stage:" && cat $(STAGE_TIMES)
 	@echo "All checks passed."
 
 # Every chapter under every kernel configuration of this CPU (ATEN_CPU_CAPABILITY x 1, 2 threads): the

@@ -270,3 +270,13 @@ def test_install_data_accepts_uncompressed_idx_files_in_gan_lib_data(tmp_path):
     assert done.stdout == ""  # found at once: no apt-get, no download
     assert log.read_text().split() == [str(store / name) for name in (
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]
+
+
+@pytest.mark.parametrize("capabilities, expected", [
+    (["default", "avx2", "avx512"], "avx2"),  # AVX-512 CPU: other vector kernels than nbval's default
+    (["default", "avx2"], "avx2"),  # AVX2-only CPU: nbval's kernels, one thread instead of two
+    (["default"], "default"),  # no AVX2 (an Arm machine, or no /proc/cpuinfo)
+])
+def test_the_book_build_s_second_kernel_configuration(capabilities, expected):
+    second_kernels = load_tool("second_kernels").second_kernels
+    assert second_kernels(capabilities) == f"ATEN_CPU_CAPABILITY={expected} OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"

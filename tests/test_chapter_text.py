@@ -71,3 +71,13 @@ def test_every_claim_was_measured_under_four_kernel_configurations_and_held(path
                     f"{path.name}: {text!r} measured {value} under {label}"
     if texts:
         assert not [label for label, run in spread["runs"].items() if run["error"]], f"{path.name}: a run raised"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_claim_was_measured_under_the_book_build_s_configuration(path):
+    """`make test` builds the book under AVX2 kernels on one thread on any AVX2 CPU (tools/second_kernels.py):
+    the spread must have measured every claim of the chapter there."""
+    spread = json.loads(SPREAD.read_text()).get(path.name, {"claims": {}})
+    for text in (text for cell in cells(path, "code") for text in claim_texts(cell)):
+        labels = spread["claims"][text]["values"]
+        assert any("ATEN_CPU_CAPABILITY=avx2 | 1 thread" in label for label in labels), f"{path.name}: {text!r}"

@@ -9,7 +9,7 @@ differs from the one stored beside it, together with Sphinx's saved environment 
 the notebooks at all.
 
 `--kernels LABEL` also demands that the cached outputs were computed under that kernel configuration
-(`make test` builds the book with ATEN_CPU_CAPABILITY=default and one thread, a second configuration
+(`make test` builds the book under tools/second_kernels.py's configuration, a second one
 besides nbval's): a cache filled under another one is emptied. Without it, any configuration's cache
 is reused, so `make book` right after `make test` executes nothing.
 Usage: python tools/book_cache_guard.py CACHE_DIR [--kernels LABEL]   (the Makefile runs it before every build)
