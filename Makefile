@@ -49,11 +49,12 @@ web-assets: $(STAMP)
 browser-deps: $(STAMP)
 	@bash tools/apt_install.sh $(BROWSER_PACKAGES)
 
+# Progress bars off (TQDM_DISABLE: tqdm's own switch): they write to stderr, which fails the -W build.
 # Executes every chapter through the jupyter-cache in _build/.jupyter_cache: a notebook is re-run only
 # when its code changed (or gan_lib did: the guard empties the cache), so a second build is quick.
 book: setup web-assets
 	@$(PY) tools/book_cache_guard.py $(BUILD)/.jupyter_cache $(if $(BOOK_KERNELS),--kernels "$(BOOK_KERNELS)")
-	$(BOOK_KERNELS) $(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	TQDM_DISABLE=1 $(BOOK_KERNELS) $(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
 
 # The chapters live: JupyterLab on notebooks/, the venv's Python as the kernel (JUPYTER_PREFER_ENV_PATH: the
