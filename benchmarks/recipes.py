@@ -34,7 +34,7 @@ import torch
 
 import gan_lib
 from gan_lib.device import describe_machine
-from gan_lib.sweep import variant
+from gan_lib.book.sweep import variant
 
 from .peak import sync
 from .speed import RESULTS, SHIPPED, FrechetProbe, race, write_results

@@ -1,8 +1,11 @@
 """gan_lib: the small PyTorch library behind GAN Book.
 
 Importing it builds nothing, downloads nothing and touches no device; see the book's
-chapters for what each module teaches.
+chapters for what each module teaches. The chapters' applications live in `gan_lib.applications`,
+the book's own machinery (claims, sweeps, exercises) in `gan_lib.book`; their old top-level module
+paths still import, with a DeprecationWarning (`gan_lib._moved`).
 """
+from . import _moved
 from .checkpoint import CheckpointError, load_checkpoint, load_generator, restore, resume, save_checkpoint
 from .data import DATASETS, TOY_DISTRIBUTIONS, DatasetNotFoundError, make_batches
 from .device import select_device
@@ -17,6 +20,8 @@ from .registry import Registry, UnknownNameError
 from .train import Trainer, TrainConfig, TrainingDivergedError, sample_generator, train_gan
 
 __version__ = "0.2.0"
+
+_moved.install()
 
 __all__ = [
     "CheckpointError", "ConfigError", "DATASETS", "DatasetNotFoundError", "EMA", "GANLoss", "GanLibError", "History",

@@ -28,6 +28,7 @@ from .modes import evaluating, frozen
 from .protocols import BatchStream, DiscriminatorNetwork, GeneratorNetwork
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
+from .seeding import DATA, NOISE, WEIGHTS, stream_seed
 from .validation import require_positive_ints
 
 
@@ -202,7 +203,7 @@ class Trainer:
         # on every device, and a saved state that any device can restore (a CUDA generator's state is
         # another format). Drawing costs microseconds next to a step.
         self.rng = torch.Generator()
-        self.rng.manual_seed(config.seed + 1)
+        self.rng.manual_seed(stream_seed(config.seed, NOISE))
         self.step = 0
         self.history = History()
         self._stop_requested = False
@@ -216,10 +217,10 @@ class Trainer:
         """Build models (seeded by `config.seed`) and the data stream from names in `config`."""
         if overrides:
             config = TrainConfig.from_dict({**config.to_dict(), **overrides})
-        torch.manual_seed(config.seed)
+        torch.manual_seed(stream_seed(config.seed, WEIGHTS))
         generator, discriminator = build_models(config.dataset, config.model_config())
         device = select_device(config.device)
-        batches = make_batches(config.dataset, config.batch_size, device, config.seed,
+        batches = make_batches(config.dataset, config.batch_size, device, stream_seed(config.seed, DATA),
                                root=config.data_root, download=config.download, conditional=config.conditional)
         if batches.sample_shape != tuple(generator.output_shape):
             raise ValueError(f"generator makes {generator.output_shape} samples but {config.dataset} has {batches.sample_shape}")

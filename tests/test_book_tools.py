@@ -5,6 +5,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -163,6 +165,54 @@ def test_claim_spread_merges_runs_per_configuration_and_reports_the_smallest_mar
     assert claim_spread.margin(claims["all 8 modes"]) == 0.0
     assert claims["JSD below 0.15"]["values"]["cpu | avx2 | 2 threads"] == [0.03]
     assert "| all 8 modes | >= 8 | 8 | 8 | 0 | 2 |" in claim_spread.summary(spread)
+
+
+def test_claim_spread_writes_after_every_run_and_resumes_what_is_missing(tmp_path, monkeypatch):
+    """An interrupted spread keeps the runs it finished; `--missing` runs only the others, and a changed
+    code cell (not a changed sentence) makes a notebook's runs missing again. Two-thread runs never
+    overlap, even with --parallel 2."""
+    notebooks = []
+    for name in ("00_a.ipynb", "01_b.ipynb"):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("text"),
+                                                   nbformat.v4.new_code_cell("x = 1")])
+        nbformat.write(notebook, tmp_path / name)
+        notebooks.append(tmp_path / name)
+    out = tmp_path / "spread.json"
+    calls, running, overlaps = [], [], []
+    lock = threading.Lock()
+
+    def fake_run(notebook, capability, threads):
+        with lock:
+            running.append(threads)
+            overlaps.append(sum(t > 1 for t in running) > 1)
+        time.sleep(0.05)
+        with lock:
+            running.remove(threads)
+        calls.append((notebook.name, capability, threads))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the session ended during the third run
+        return [{"claim": "x is 1", "value": 1.0, "at_least": 1, "at_most": None, "holds": True}], 1.0, None
+
+    monkeypatch.setattr(claim_spread, "run_notebook", fake_run)
+    monkeypatch.setattr(claim_spread, "parse_configs", lambda text: [("default", 1), ("default", 2)])
+    arguments = [*map(str, notebooks), "--out", str(out), "--parallel", "2"]
+    with pytest.raises(KeyboardInterrupt):
+        claim_spread.main(arguments)
+    saved = json.loads(out.read_text())
+    assert sum(len(entry["runs"]) for entry in saved.values()) == 2  # the two finished runs, on disk
+    calls.clear()
+    assert claim_spread.main([*arguments, "--missing"]) == 0
+    assert len(calls) == 2 and not any(overlaps)
+    calls.clear()
+    assert claim_spread.main([*arguments, "--missing"]) == 0 and calls == []  # nothing left to do
+    notebook = nbformat.read(notebooks[0], as_version=4)
+    notebook.cells[0].source = "other text"
+    nbformat.write(notebook, notebooks[0])
+    assert claim_spread.main([*arguments, "--missing"]) == 0 and calls == []  # prose changes no claim
+    notebook.cells[1].source = "x = 2"
+    nbformat.write(notebook, notebooks[0])
+    assert claim_spread.main([*arguments, "--missing"]) == 0
+    assert sorted(calls) == [("00_a.ipynb", "default", 1), ("00_a.ipynb", "default", 2)]
 
 
 def test_claim_spread_configurations_are_checked_against_the_cpu():

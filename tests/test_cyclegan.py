@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from gan_lib.cyclegan import (CycleGANConfig, DomainDiscriminator, cycle_consistency_loss, cyclegan_generator_loss,
+from gan_lib.applications.cyclegan import (CycleGANConfig, DomainDiscriminator, cycle_consistency_loss, cyclegan_generator_loss,
                               train_cyclegan)
 from gan_lib.losses import get_loss
 

@@ -5,11 +5,11 @@ import torch
 
 import gan_lib
 from gan_lib import ConfigError, GanLibError, TrainConfig, Trainer
-from gan_lib.cyclegan import CycleGANConfig
+from gan_lib.applications.cyclegan import CycleGANConfig
 from gan_lib.data import Mixture1D, SinusoidSignals
-from gan_lib.image_to_image import ImageToImageConfig
-from gan_lib.semi_supervised import SemiSupervisedConfig
-from gan_lib.vae import VAEConfig
+from gan_lib.applications.image_to_image import ImageToImageConfig
+from gan_lib.applications.semi_supervised import SemiSupervisedConfig
+from gan_lib.applications.vae import VAEConfig
 
 
 def test_every_error_of_gan_lib_is_a_gan_lib_error_and_keeps_its_built_in_type():
@@ -111,7 +111,7 @@ def test_a_checkpoint_s_unknown_settings_are_dropped_and_its_overrides_are_check
 
 
 def test_recipes_and_sweep_variants_say_the_same_about_a_misspelt_field():
-    from gan_lib.sweep import variant
+    from gan_lib.book.sweep import variant
 
     with pytest.raises(ConfigError, match=r"^recipe\('fashion-mnist'\): stepz is not a TrainConfig field; "
                                           "valid fields, closest first: steps"):

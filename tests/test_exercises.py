@@ -1,7 +1,7 @@
 import torch
 import torch.nn.functional as F
 
-from gan_lib.exercises import (check_discriminator_loss, check_frechet_distance, check_generator_loss,
+from gan_lib.book.exercises import (check_discriminator_loss, check_frechet_distance, check_generator_loss,
                                check_mode_coverage)
 
 
@@ -136,7 +136,7 @@ def test_a_correct_mode_coverage_passes_and_common_slips_fail():
 def test_dirac_gan_step_checker_accepts_the_simultaneous_step_and_rejects_the_alternating_one():
     import math
 
-    from gan_lib.exercises import check_dirac_gan_step
+    from gan_lib.book.exercises import check_dirac_gan_step
 
     def sigma(t):
         return 1 / (1 + math.exp(-t))
@@ -158,7 +158,7 @@ def test_dirac_gan_step_checker_accepts_the_simultaneous_step_and_rejects_the_al
 def test_a_case_on_which_the_readers_function_raises_fails_alone():
     import math
 
-    from gan_lib.exercises import check_dirac_gan_step, check_mode_coverage
+    from gan_lib.book.exercises import check_dirac_gan_step, check_mode_coverage
 
     def no_step_from_the_equilibrium(theta, psi, lr, gamma):  # right everywhere but at (0, 0)
         if theta == psi == 0:
@@ -181,7 +181,7 @@ def reader_r1(discriminator, real):
 
 
 def test_a_correct_r1_penalty_passes_and_common_slips_fail():
-    from gan_lib.exercises import check_r1_penalty
+    from gan_lib.book.exercises import check_r1_penalty
 
     report = check_r1_penalty(reader_r1)
     assert report.passed and len(report.checks) == 4, report

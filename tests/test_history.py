@@ -91,11 +91,11 @@ def test_loss_curves_give_the_floats_that_float_gives():
 
 def _tiny_loops():
     """Each per-step training loop of chapters 3 and 5, a few steps on tiny data."""
-    from gan_lib.cyclegan import CycleGANConfig, train_cyclegan
+    from gan_lib.applications.cyclegan import CycleGANConfig, train_cyclegan
     from gan_lib.data import bimodal
-    from gan_lib.image_to_image import ImageToImageConfig, train_image_to_image
+    from gan_lib.applications.image_to_image import ImageToImageConfig, train_image_to_image
     from gan_lib.models import MLPDiscriminator
-    from gan_lib.semi_supervised import SemiSupervisedConfig, train_semi_supervised, train_supervised
+    from gan_lib.applications.semi_supervised import SemiSupervisedConfig, train_semi_supervised, train_supervised
     from gan_lib.theory import fit_discriminator
 
     images = torch.rand(32, 1, 8, 8, generator=torch.Generator().manual_seed(0)) * 2 - 1

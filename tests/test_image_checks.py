@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from gan_lib.cyclegan import CycleGANConfig, train_cyclegan
+from gan_lib.applications.cyclegan import CycleGANConfig, train_cyclegan
 from gan_lib.data import ImageBatches, check_images
-from gan_lib.image_to_image import ImageToImageConfig, enlarge_bicubic, shrink, train_image_to_image
+from gan_lib.applications.image_to_image import ImageToImageConfig, enlarge_bicubic, shrink, train_image_to_image
 from gan_lib.metrics import evaluate_images
-from gan_lib.semi_supervised import SemiSupervisedConfig, train_semi_supervised, train_supervised
+from gan_lib.applications.semi_supervised import SemiSupervisedConfig, train_semi_supervised, train_supervised
 
 GOOD = torch.zeros(40, 1, 8, 8)
 LABELS = torch.zeros(40, dtype=torch.long)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gan_lib.data import load_digits
-from gan_lib.image_to_image import (CORRUPTIONS, ImageToImageConfig, add_gaussian_noise, corrupt_fixed,
+from gan_lib.applications.image_to_image import (CORRUPTIONS, ImageToImageConfig, add_gaussian_noise, corrupt_fixed,
                                     downsample, enlarge_bicubic, mask_random_square, mean_psnr,
                                     pix2pix_generator_loss, psnr, shrink, train_image_to_image)
 from gan_lib.losses import get_loss

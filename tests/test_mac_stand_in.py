@@ -118,10 +118,10 @@ def clothes():
 
 
 def test_chapter_5s_own_loops_train_on_a_mac_stand_in(like_a_mac, clothes):
-    from gan_lib.cyclegan import CycleGANConfig, train_cyclegan
-    from gan_lib.image_to_image import ImageToImageConfig, corrupt_fixed, mean_psnr, train_image_to_image
-    from gan_lib.semi_supervised import SemiSupervisedConfig, accuracy, few_labels, train_semi_supervised
-    from gan_lib.vae import VAEConfig, VAETrainer
+    from gan_lib.applications.cyclegan import CycleGANConfig, train_cyclegan
+    from gan_lib.applications.image_to_image import ImageToImageConfig, corrupt_fixed, mean_psnr, train_image_to_image
+    from gan_lib.applications.semi_supervised import SemiSupervisedConfig, accuracy, few_labels, train_semi_supervised
+    from gan_lib.applications.vae import VAEConfig, VAETrainer
 
     images, labels = clothes
     with like_a_mac:

@@ -30,10 +30,13 @@ def test_real_data_floor_is_small(classifier, digits):
     train, test = digits
     floor = real_data_floor("digits", classifier=classifier)  # 360 training digits scored against the 360 test digits
     assert set(METRIC_NAMES) <= set(floor) and floor["num_samples"] == 360
-    slightly_noisy = evaluate_images(_noisy(test, 0.2), "digits", train, classifier=classifier)
+    # With 360 images a side the floor's FD is 1.2-2.0 and its KID -0.007-0.027 over evaluation seeds 0-5, as
+    # high as test digits with noise of std 0.2 (FD 1.8-2.2); noise of std 0.4 is measurably worse (FD 3.4-4.3,
+    # KID 0.049-0.090), and std 1.0 far worse (FD 13.3-15.9, KID 0.41-0.53).
+    noisy = evaluate_images(_noisy(test, 0.4), "digits", train, classifier=classifier)
     very_noisy = evaluate_images(_noisy(test, 1.0), "digits", train, classifier=classifier)
-    assert floor["fd"] < slightly_noisy["fd"] and floor["fd"] < 0.1 * very_noisy["fd"]
-    assert floor["kid"] < slightly_noisy["kid"] and floor["kid"] < 0.1 * very_noisy["kid"]
+    assert floor["fd"] < noisy["fd"] and floor["fd"] < 0.2 * very_noisy["fd"]
+    assert floor["kid"] < noisy["kid"] and floor["kid"] < 0.1 * very_noisy["kid"]
     assert floor["precision"] > 0.7 and floor["recall"] > 0.7 and floor["coverage"] > 0.8
     assert floor["classifier_score"] > 8  # ten well-separated, balanced classes
     identical = evaluate_images(test, "digits", test, classifier=classifier)

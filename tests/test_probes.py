@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import gan_lib
-from gan_lib.probes import discriminator_readout
+from gan_lib.book.probes import discriminator_readout
 
 
 def _trainer(**overrides):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gan_lib.models.conv_classifier import ConvClassifier
-from gan_lib.semi_supervised import (SemiSupervisedConfig, accuracy, feature_matching_loss, few_labels, predict,
+from gan_lib.applications.semi_supervised import (SemiSupervisedConfig, accuracy, feature_matching_loss, few_labels, predict,
                                      real_fake_logit, semi_supervised_discriminator_loss, train_semi_supervised,
                                      train_supervised)
 
@@ -114,7 +114,7 @@ def test_bad_inputs_are_refused():
 def test_feature_matching_compares_features_of_one_and_the_same_discriminator(monkeypatch):
     """Eq. (5.6) compares E f(x) and E f(G(z)) under the same D: the real features must come from the
     D that G's features come from (the one just updated), not from D before its step."""
-    from gan_lib import semi_supervised
+    from gan_lib.applications import semi_supervised
 
     images, labels = stripes(8, seed=0)
     one_image = stripes(1, seed=3)[0]

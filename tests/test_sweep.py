@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from gan_lib import TOY_DISTRIBUTIONS, TrainConfig, TrainingDivergedError
-from gan_lib import sweep
-from gan_lib.sweep import (class_coverage, expand_grid, format_table, load_rows, run_sweep, save_rows, summarize, toy_metrics,
-                           variant)
+from gan_lib.book import sweep
+from gan_lib.book.sweep import (class_coverage, expand_grid, load_rows, run_sweep, save_rows, summarize, toy_metrics,
+                                variant)
+from gan_lib.book.tables import format_table
 
 TINY = TrainConfig(dataset="ring", steps=3, batch_size=16, width=8, depth=1, progress=False, device="cpu")
 

@@ -245,7 +245,7 @@ def test_one_joint_d_pass_equals_two_separate_passes_when_d_has_no_batch_norm_or
 def test_under_spectral_norm_two_separate_passes_advance_the_power_iteration_twice_per_step(monkeypatch):
     """Every forward pass in training mode advances spectral norm's power iteration (its estimate u, v of
     each layer's top singular vectors): two separate passes twice per D step, one joint pass once. The
-    first step agrees anyway, since both start from the exact singular vectors (restart_spectral_norm)
+    first step agrees anyway, since both start from the same estimates
     and another iteration leaves those where they are; from the second step on D's weights have moved,
     the estimates differ and so do the steps: close, not the same."""
     iterations = []

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from gan_lib.vae import VAE, VAEConfig, VAETrainer, gaussian_kl, negative_elbo
+from gan_lib.applications.vae import VAE, VAEConfig, VAETrainer, gaussian_kl, negative_elbo
 
 
 def test_gaussian_kl_known_values():

@@ -10,27 +10,42 @@ records each claim's measured value under every configuration.
     python tools/claim_spread.py                       # the default configurations, every notebook
     python tools/claim_spread.py --configs default:1,avx2:2 notebooks/00_quickstart.ipynb
     python tools/claim_spread.py --parallel 2          # run two single-thread configurations at once
+    python tools/claim_spread.py --missing             # only the runs not yet made with today's code
 
 Results are merged into notebooks/results/claim_spread.json (one entry per notebook, claim and
 configuration, so runs on other machines, a GPU among them, add to the same file) and summarised
 in notebooks/results/claim_spread.md. Claims are recorded, not raised (`GAN_BOOK_CLAIMS=record`),
 so one failed claim does not hide the others; the summary marks it.
+
+Both files are rewritten (atomically) after every run, so an interrupted spread keeps what it
+measured. Each run records the fingerprint of what it executed (gan_lib, requirements.txt and the
+notebook's code cells); `--missing` skips a run whose configuration already has one with today's
+fingerprint, so the same command, run again in a later session, finishes the spread. Two-thread
+configurations run one at a time, after the single-thread ones (`--parallel` runs only those side
+by side): two two-thread runs on a two-core machine slow each other down several times over.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gan_lib.device import cpu_kernel_capabilities, cpu_model_name
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from book_cache_guard import code_fingerprint  # noqa: E402
+from gan_lib.atomic import atomic_write  # noqa: E402
+from gan_lib.device import cpu_kernel_capabilities, cpu_model_name  # noqa: E402
+
 RESULTS = ROOT / "notebooks" / "results"
 SPREAD_JSON = RESULTS / "claim_spread.json"
 SPREAD_MD = RESULTS / "claim_spread.md"
@@ -79,10 +94,19 @@ def run_notebook(notebook: Path, capability: str, threads: int) -> tuple[list[di
     return claims, seconds, error
 
 
-def merge(spread: dict, notebook: str, label: str, claims: list[dict], seconds: float, error: str | None) -> None:
+def fingerprint(notebook: Path, code: str) -> str:
+    """What a run of `notebook` executed: `code` (gan_lib and requirements.txt, from
+    book_cache_guard.code_fingerprint) and the notebook's code cells (its prose changes no claim)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    sources = "\0".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    return hashlib.sha256((code + "\0" + sources).encode("utf-8")).hexdigest()[:16]
+
+
+def merge(spread: dict, notebook: str, label: str, claims: list[dict], seconds: float, error: str | None,
+          run_fingerprint: str | None = None) -> None:
     """Put one run's claims into `spread[notebook]`, replacing an earlier run of the same configuration."""
     entry = spread.setdefault(notebook, {"claims": {}, "runs": {}})
-    entry["runs"][label] = {"seconds": round(seconds, 1), "error": error}
+    entry["runs"][label] = {"seconds": round(seconds, 1), "error": error, "fingerprint": run_fingerprint}
     for claim in entry["claims"].values():
         claim["values"].pop(label, None)
     for text in [text for text, claim in entry["claims"].items() if not claim["values"]]:
@@ -125,20 +149,39 @@ def summary(spread: dict) -> str:
     return "\n".join(lines)
 
 
+def write(spread: dict, out: Path) -> None:
+    """claim_spread.json and its summary .md, each replaced atomically."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for path, text in ((out, json.dumps(spread, indent=1, sort_keys=True) + "\n"), (out.with_suffix(".md"), summary(spread))):
+        atomic_write(path, lambda file, text=text: file.write(text.encode("utf-8")))
+
+
+def already_measured(spread: dict, notebook: str, label: str, run_fingerprint: str) -> bool:
+    run = spread.get(notebook, {}).get("runs", {}).get(label)
+    return bool(run) and run.get("fingerprint") == run_fingerprint and not run.get("error")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/*.ipynb")
     parser.add_argument("--configs", help="CAPABILITY:THREADS,... (default: every capability of this CPU x 1, 2)")
     parser.add_argument("--parallel", type=int, default=1,
-                        help="runs at once; only single-thread configurations share the CPU (default 1)")
+                        help="single-thread runs at once (default 1); two-thread runs always run alone")
+    parser.add_argument("--missing", action="store_true",
+                        help="skip the runs already measured, without an error, with today's code and notebook")
     parser.add_argument("--out", type=Path, default=SPREAD_JSON)
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     configs = parse_configs(args.configs)
     spread = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    code = code_fingerprint()
+    prints = {notebook: fingerprint(notebook, code) for notebook in notebooks}
     jobs = [(notebook, capability, threads) for capability, threads in configs for notebook in notebooks]
-    single = [job for job in jobs if job[2] == 1]
-    multi = [job for job in jobs if job[2] > 1]
+    if args.missing:
+        skipped = [job for job in jobs if already_measured(spread, job[0].name, config_label(*job[1:]), prints[job[0]])]
+        jobs = [job for job in jobs if job not in skipped]
+        print(f"{len(skipped)} runs already measured with this code, {len(jobs)} to go", flush=True)
+    lock = threading.Lock()
 
     def run(job):
         notebook, capability, threads = job
@@ -147,17 +190,15 @@ def main(argv: list[str] | None = None) -> int:
         held = sum(c["holds"] for c in claims)
         print(f"{notebook.name:34s} {capability:8s} {threads} thread(s) {seconds:6.1f} s  "
               f"{held}/{len(claims)} claims held{'  ERROR ' + error if error else ''}", flush=True)
-        return notebook.name, label, claims, seconds, error
+        with lock:  # write after every run: an interrupted spread keeps what it measured
+            merge(spread, notebook.name, label, claims, seconds, error, prints[notebook])
+            write(spread, args.out)
 
-    results = []
     with ThreadPoolExecutor(max(1, args.parallel)) as pool:
-        results += list(pool.map(run, single))
-    results += [run(job) for job in multi]
-    for name, label, claims, seconds, error in results:
-        merge(spread, name, label, claims, seconds, error)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(spread, indent=1, sort_keys=True) + "\n")
-    args.out.with_suffix(".md").write_text(summary(spread))
+        list(pool.map(run, [job for job in jobs if job[2] == 1]))
+    for job in [job for job in jobs if job[2] > 1]:
+        run(job)
+    write(spread, args.out)
     failed = [(n, t) for n, e in spread.items() for t, c in e["claims"].items() if margin(c) < 0]
     errors = [(n, label) for n, e in spread.items() for label, run in e["runs"].items() if run["error"]]
     for name, text in failed:

@@ -5,7 +5,7 @@
     python tools/run_semi_supervised.py --quick      # a 20-step smoke version written to /tmp
 
 For every label budget (labels per class) and seed it trains the supervised baseline and the
-semi-supervised GAN of `gan_lib.semi_supervised` with the same `SemiSupervisedConfig`, and
+semi-supervised GAN of `gan_lib.applications.semi_supervised` with the same `SemiSupervisedConfig`, and
 records the Fashion-MNIST test accuracy of each after several step budgets (one run gives the
 whole learning curve). Rows go to gan_lib/results/ch05_semi_supervised.json (it ships with gan_lib,
 read by `gan_lib.results.load_rows`), with the settings, the device and the torch version in `meta`.
@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from gan_lib.data import load_fashion_mnist  # noqa: E402
 from gan_lib.results import DIRECTORY as RESULTS  # noqa: E402
-from gan_lib.semi_supervised import (SemiSupervisedConfig, accuracy, few_labels, train_semi_supervised,  # noqa: E402
+from gan_lib.applications.semi_supervised import (SemiSupervisedConfig, accuracy, few_labels, train_semi_supervised,  # noqa: E402
                                      train_supervised)
-from gan_lib.sweep import save_rows  # noqa: E402
+from gan_lib.book.sweep import save_rows  # noqa: E402
 
 LABELS_PER_CLASS = [20, 100]
 SEEDS = [0, 1, 2]

@@ -11,8 +11,8 @@
 rows in the saved file, keeping every other row; `meta["reruns"]` records what was re-run, when
 and where.
 
-Each run is a `gan_lib.sweep.run_sweep` over a grid of `TrainConfig`s; the chapters print the
-saved tables with `gan_lib.sweep.summarize`. Results go to gan_lib/results/<name>.json (they ship
+Each run is a `gan_lib.book.sweep.run_sweep` over a grid of `TrainConfig`s; the chapters print the
+saved tables with `gan_lib.book.sweep.summarize`. Results go to gan_lib/results/<name>.json (they ship
 with gan_lib, read by `gan_lib.results.load_rows`) with the grid, the step budget, the device and the
 torch version in their `meta`. Wall-clock times
 measured on the book's 2-core build machine while it was shared with other jobs (one torch
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from gan_lib import TrainConfig, select_device  # noqa: E402
 from gan_lib.results import DIRECTORY as RESULTS  # noqa: E402
 from gan_lib.device import describe_machine  # noqa: E402
-from gan_lib.sweep import load_rows, run_sweep, save_rows, variant  # noqa: E402
+from gan_lib.book.sweep import load_rows, run_sweep, save_rows, variant  # noqa: E402
 
 SEEDS = [0, 1, 2]
 EVAL_AT = [250, 500, 1000, 2000]  # one run measured at several budgets gives a learning curve

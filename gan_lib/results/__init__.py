@@ -45,8 +45,8 @@ def load_json(name: str):
 
 
 def load_rows(name: str) -> tuple[list[dict], dict]:
-    """The shipped sweep file `name` (written by `gan_lib.sweep.save_rows`): (rows, meta)."""
-    from ..sweep import rows_from_json  # sweep imports torch: only the sweeps' readers pay for it
+    """The shipped sweep file `name` (written by `gan_lib.book.sweep.save_rows`): (rows, meta)."""
+    from ..book.sweep import rows_from_json  # sweep imports torch: only the sweeps' readers pay for it
 
     return rows_from_json(read_text(name), source=name)
 

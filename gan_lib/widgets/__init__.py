@@ -3,7 +3,7 @@
 - `ToyPlayground`: GAN Lab's knobs and views on 2D targets (chapters 2 and 7);
 - `ImagePlayground`: a bounded DCGAN run on digits or Fashion-MNIST, then a latent-space explorer (chapter 4);
 - `static_sweep` (module `knob_grid`): a figure of short runs over two knobs, for the static book (no kernel
-  there); not to be confused with `gan_lib.sweep`, which tabulates metrics of many full runs.
+  there); not to be confused with `gan_lib.book.sweep`, which tabulates metrics of many full runs.
 
 Both playgrounds build on `Playground` (`playground.py`): the training session behind Train/Pause,
 live and structural controls, the status line. How fast the 2D playground trains and redraws is

@@ -12,7 +12,8 @@ together (a Wasserstein loss with its gradient penalty and five critic steps). E
 combination is trained once per seed; each run gives one row (a plain dict) holding its grid
 values, its seed, its metrics and its wall-clock time. Rows are JSON-friendly, so a long sweep
 can run from a script, be saved with `save_rows` and be read back with `load_rows` (a chapter reads
-the sweeps shipped with gan_lib through `gan_lib.results.load_rows`).
+the sweeps shipped with gan_lib through `gan_lib.results.load_rows`). The tables are drawn by
+`gan_lib.book.tables`.
 """
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 
-from .atomic import atomic_write
-from .train import CONFIG_FIELDS, Trainer, TrainConfig, TrainingDivergedError, check_field_names
+from ..atomic import atomic_write
+from ..train import CONFIG_FIELDS, Trainer, TrainConfig, TrainingDivergedError, check_field_names
+from .tables import is_number
 
 TOY_METRICS = ("modes_captured", "high_quality_percent", "reverse_kl")
 
@@ -79,7 +81,7 @@ def expand_grid(base_config: TrainConfig, grid: Mapping[str, Sequence]) -> list[
 def toy_metrics(trainer, num_samples: int = 2500, sample_seed: int = 12345) -> dict:
     """Mode coverage (chapter 7's protocol) of `num_samples` samples of a toy-data GAN:
     modes captured, % high-quality samples, reverse KL of the mode histogram to uniform."""
-    from .metrics import evaluate_toy_generator
+    from ..metrics import evaluate_toy_generator
 
     coverage = evaluate_toy_generator(trainer, num_samples=num_samples, seed=sample_seed)
     return {"modes_captured": coverage.modes_captured,
@@ -104,8 +106,8 @@ def image_metrics(trainer, num_samples: int | None = None, sample_seed: int = 0)
     """FD, KID, precision, recall, density, coverage and classifier score of generated images against
     the test split (`num_samples`: default its size), in the features of the book's evaluation
     classifier (chapter 6), plus `class_coverage` of the same images."""
-    from .data import load_images
-    from .metrics import evaluate_images, evaluation_classifier
+    from ..data import load_images
+    from ..metrics import evaluate_images, evaluation_classifier
 
     dataset = trainer.config.dataset
     num_samples = num_samples or len(load_images(dataset, "test"))
@@ -118,7 +120,7 @@ def image_metrics(trainer, num_samples: int | None = None, sample_seed: int = 0)
 
 def default_metrics(trainer) -> dict:
     """`toy_metrics` for 2D data, `image_metrics` for image datasets."""
-    from .data import is_toy
+    from ..data import is_toy
 
     return toy_metrics(trainer) if is_toy(trainer.config.dataset) else image_metrics(trainer)
 
@@ -164,10 +166,6 @@ def run_sweep(base_config: TrainConfig, grid: Mapping[str, Sequence], seeds: Ite
     return rows
 
 
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def summarize(rows: Sequence[dict], by: Sequence[str], metrics: Sequence[str] | None = None) -> list[dict]:
     """Mean and spread of each metric over the rows that share the values of `by` (groups in first-seen order).
 
@@ -183,7 +181,7 @@ def summarize(rows: Sequence[dict], by: Sequence[str], metrics: Sequence[str] | 
         raise ValueError(f"cannot group by {missing}: the rows have columns {list(rows[0])}")
     if metrics is None:
         skip = set(by) | {"seed", "steps", "seconds", "diverged"}
-        metrics = [k for row in rows for k, v in row.items() if k not in skip and _number(v)]
+        metrics = [k for row in rows for k, v in row.items() if k not in skip and is_number(v)]
         metrics = list(dict.fromkeys(metrics))
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
@@ -193,7 +191,7 @@ def summarize(rows: Sequence[dict], by: Sequence[str], metrics: Sequence[str] | 
         finished = [row for row in members if not row.get("diverged")]
         summary = {**dict(zip(by, key)), "runs": len(members), "diverged": len(members) - len(finished)}
         for metric in metrics:
-            values = [float(row[metric]) for row in finished if _number(row.get(metric))]
+            values = [float(row[metric]) for row in finished if is_number(row.get(metric))]
             if not values:
                 summary[metric], summary[f"{metric}_std"] = math.nan, math.nan
                 continue
@@ -204,54 +202,6 @@ def summarize(rows: Sequence[dict], by: Sequence[str], metrics: Sequence[str] | 
             summary[metric], summary[f"{metric}_std"] = mean, spread
         table.append(summary)
     return table
-
-
-def _cell(value, digits: int) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def format_table(rows: Sequence[dict], columns: Sequence[str] | None = None, digits: int = 2,
-                 headers: Mapping[str, str] | None = None) -> str:
-    """A plain-text table of `rows`: one line per row, columns aligned, floats with `digits` decimals
-    (NaN shows as '-'). `headers` renames columns for display."""
-    if not rows:
-        raise ValueError("no rows to format")
-    columns = list(columns or rows[0])
-    headers = dict(headers or {})
-    cells = [[headers.get(c, c) for c in columns]] + [[_cell(row.get(c), digits) for c in columns] for row in rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
-    numeric = [all(_number(row.get(c)) or row.get(c) is None for row in rows) for c in columns]
-    lines = []
-    for line in cells:
-        lines.append("  ".join(text.rjust(w) if right else text.ljust(w)
-                               for text, w, right in zip(line, widths, numeric)).rstrip())
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None, digits: int = 2,
-                   headers: Mapping[str, str] | None = None) -> str:
-    """The same table as `format_table`, as a Markdown pipe table (numeric columns right-aligned)."""
-    if not rows:
-        raise ValueError("no rows to format")
-    columns = list(columns or rows[0])
-    headers = dict(headers or {})
-    numeric = [all(_number(row.get(c)) or row.get(c) is None for row in rows) for c in columns]
-    escape = lambda text: text.replace("|", "\\|")  # noqa: E731 - a pipe would end the cell
-    lines = ["| " + " | ".join(escape(headers.get(c, c)) for c in columns) + " |",
-             "|" + "|".join("---:" if right else ":---" for right in numeric) + "|"]
-    lines += ["| " + " | ".join(escape(_cell(row.get(c), digits)) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _is_not_finite(value) -> bool:
@@ -289,12 +239,12 @@ def rows_from_json(text: str, source: str) -> tuple[list[dict], dict]:
     Files written before "not_finite" existed hold NaN and Infinity literals, which Python's json reads."""
     data = json.loads(text)
     if not isinstance(data, dict) or "rows" not in data:
-        raise ValueError(f"{source} is not a sweep file written by gan_lib.sweep.save_rows (no 'rows' key)")
+        raise ValueError(f"{source} is not a sweep file written by gan_lib.book.sweep.save_rows (no 'rows' key)")
     rows = data["rows"]
     for index, key, value in data.get("not_finite", []):
         rows[index][key] = float(value)
     return rows, data.get("meta", {})
 
 
-__all__ = ["TOY_METRICS", "class_coverage", "default_metrics", "expand_grid", "format_table", "image_metrics", "load_rows",
+__all__ = ["TOY_METRICS", "class_coverage", "default_metrics", "expand_grid", "image_metrics", "load_rows",
            "rows_from_json", "run_sweep", "save_rows", "summarize", "toy_metrics", "variant"]

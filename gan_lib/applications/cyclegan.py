@@ -25,16 +25,17 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .data import ImageBatches, check_images
-from .device import autocast, autocast_dtype, select_device
-from .errors import ConfigError
-from .history import LossCurves
-from .losses import GANLoss, get_loss
-from .models.checks import check_input
-from .models.init import dcgan_init
-from .models.pix2pix import UNetGenerator
-from .modes import evaluating, frozen
-from .validation import require_positive_ints
+from ..data import ImageBatches, check_images
+from ..device import autocast, autocast_dtype, select_device
+from ..errors import ConfigError
+from ..history import LossCurves
+from ..losses import GANLoss, get_loss
+from ..models.checks import check_input
+from ..models.init import dcgan_init
+from ..models.pix2pix import UNetGenerator
+from ..modes import evaluating, frozen
+from ..seeding import DATA, SECOND_DATA, WEIGHTS, stream_seed
+from ..validation import require_positive_ints
 
 Tensor = torch.Tensor
 
@@ -156,7 +157,7 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
     channels, size, _ = domain_a.shape[1:]
-    torch.manual_seed(config.seed)
+    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
     a_to_b, b_to_a = (UNetGenerator(channels, channels, size, config.width, config.depth, config.residual).to(device)
                       for _ in range(2))
     discriminator_a, discriminator_b = (DomainDiscriminator(channels, size, config.width).to(device) for _ in range(2))
@@ -167,8 +168,8 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
     opt_g = torch.optim.Adam(generators, lr=config.lr, betas=config.betas)
     opt_d = torch.optim.Adam(discriminators, lr=config.lr, betas=config.betas)
     loss = get_loss(config.loss)
-    batches_a = ImageBatches(domain_a, None, config.batch_size, device, config.seed)
-    batches_b = ImageBatches(domain_b, None, config.batch_size, device, config.seed + 1)
+    batches_a = ImageBatches(domain_a, None, config.batch_size, device, stream_seed(config.seed, DATA))
+    batches_b = ImageBatches(domain_b, None, config.batch_size, device, stream_seed(config.seed, SECOND_DATA))
     curves = LossCurves("cycle", "adversarial", "d_loss")
     for _ in range(config.steps):
         a, _ = batches_a.next_batch()
@@ -201,3 +202,9 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
         curves.record(cycle=g_losses["cycle"], adversarial=g_losses["adversarial"])
     a_to_b.eval(), b_to_a.eval()
     return CycleGANRun(config, a_to_b, b_to_a, discriminator_a, discriminator_b, curves.as_lists())
+
+
+__all__ = [
+    "CycleGANConfig", "CycleGANRun", "DomainDiscriminator", "cycle_consistency_loss", "cyclegan_generator_loss",
+    "train_cyclegan"
+]

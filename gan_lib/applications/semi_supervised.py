@@ -28,15 +28,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import ImageBatches, check_images
-from .device import autocast, autocast_dtype, select_device
-from .errors import ConfigError
-from .history import LossCurves
-from .losses import bce_discriminator_loss
-from .models import DCGANGenerator, dcgan_init
-from .models.conv_classifier import ConvClassifier
-from .modes import evaluating, frozen
-from .validation import require_positive_ints
+from ..data import ImageBatches, check_images
+from ..device import autocast, autocast_dtype, select_device
+from ..errors import ConfigError
+from ..history import LossCurves
+from ..losses import bce_discriminator_loss
+from ..models import DCGANGenerator
+from ..models.conv_classifier import ConvClassifier
+from ..modes import evaluating, frozen
+from ..seeding import DATA, NOISE, SECOND_DATA, WEIGHTS, stream_seed
+from ..validation import require_positive_ints
 
 Tensor = torch.Tensor
 StepCallback = Callable[[int, nn.Module], None]  # (step, classifier) -> None
@@ -131,10 +132,10 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
     _check_images(images, labels)
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
-    torch.manual_seed(config.seed)
+    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
     classifier = _classifier(config, images, num_classes).to(device)
     optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr, betas=config.betas)
-    batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
+    batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, stream_seed(config.seed, DATA))
     curves = LossCurves("supervised")
     classifier.train()
     for step in range(1, config.steps + 1):
@@ -161,16 +162,16 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         raise ValueError(f"labelled images are {tuple(images.shape[1:])} but unlabelled ones {tuple(unlabelled.shape[1:])}")
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
-    torch.manual_seed(config.seed)
+    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
     classifier = _classifier(config, images, num_classes).to(device)
     channels, size, _ = images.shape[1:]
     generator = DCGANGenerator(config.latent_dim, channels, size, config.width).to(device)
-    generator.apply(dcgan_init)
     opt_d = torch.optim.Adam(classifier.parameters(), lr=config.lr, betas=config.betas)
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
-    labelled_batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
-    unlabelled_batches = ImageBatches(unlabelled, None, config.batch_size, device, config.seed + 1)
-    noise = torch.Generator(device=device).manual_seed(config.seed + 2)
+    labelled_batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, stream_seed(config.seed, DATA))
+    unlabelled_batches = ImageBatches(unlabelled, None, config.batch_size, device,
+                                      stream_seed(config.seed, SECOND_DATA))
+    noise = torch.Generator(device=device).manual_seed(stream_seed(config.seed, NOISE))
     curves = LossCurves("supervised", "unsupervised", "feature_matching")
     classifier.train()
     generator.train()
@@ -226,3 +227,9 @@ def accuracy(classifier: nn.Module, images: Tensor, labels: Tensor, batch_size: 
     """Fraction of `images` whose predicted class equals `labels`."""
     _check_images(images, labels)
     return float((predict(classifier, images, batch_size) == labels.cpu()).float().mean())
+
+
+__all__ = [
+    "ClassifierRun", "SemiSupervisedConfig", "accuracy", "feature_matching_loss", "few_labels", "predict",
+    "real_fake_logit", "semi_supervised_discriminator_loss", "train_semi_supervised", "train_supervised"
+]

@@ -19,11 +19,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import float64_on_cpu
-from .losses import bce_discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
-from .metrics.distances import frechet_distance
-from .metrics.toy import mode_coverage
-from .models import MLPDiscriminator, MLPGenerator
+from ..device import float64_on_cpu
+from ..losses import bce_discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
+from ..metrics.distances import frechet_distance
+from ..metrics.toy import mode_coverage
+from ..models import MLPDiscriminator, MLPGenerator
+from ..seeding import DATA, WEIGHTS, stream_seed
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ class CheckReport:
 
 def _setup(seed: int = 0):
     """Tiny seeded networks and batches: G (z of 2 -> 2D points), D (2D points -> logits)."""
-    torch.manual_seed(seed)
+    torch.manual_seed(stream_seed(seed, WEIGHTS))
     generator, discriminator = MLPGenerator(2, 2, 16, 1), MLPDiscriminator(2, 16, 1)
-    rng = torch.Generator().manual_seed(seed)
+    rng = torch.Generator().manual_seed(stream_seed(seed, DATA))
     real = torch.randn(64, 2, generator=rng) + 1.5  # (64, 2)
     z = torch.randn(64, 2, generator=rng)  # (64, 2)
     return generator, discriminator, real, z
@@ -274,7 +275,7 @@ def check_dirac_gan_step(step: Callable) -> CheckReport:
     """Check `step(theta, psi, lr, gamma) -> (theta, psi)`: one *simultaneous* gradient step on the
     Dirac-GAN of chapter 3 (G descends V(theta, psi) = log(1/2) + log sigma(-psi theta) in theta, D
     ascends V - gamma/2 psi^2 in psi, both from the same point), against `gan_lib.theory`."""
-    from .theory import dirac_gan_trajectory
+    from ..theory import dirac_gan_trajectory
 
     report = CheckReport("one simultaneous gradient step on the Dirac-GAN (chapter 3)")
     cases = {"from (1, 1), lr 0.1": (1.0, 1.0, 0.1, 0.0), "from (-0.5, 2), lr 0.3": (-0.5, 2.0, 0.3, 0.0),
@@ -328,7 +329,7 @@ def check_r1_penalty(r1: Callable) -> CheckReport:
     weight: 1/2 E_x ||grad_x D(x)||_2^2 on a real batch (D's logit), differentiable with respect to
     D's weights, and leaving the caller's batch as it was. The reference is
     `gan_lib.penalties.r1_penalty`."""
-    from .penalties import r1_penalty
+    from ..penalties import r1_penalty
 
     report = CheckReport("R1 penalty (chapter 4, eq-r1)")
     _, discriminator, real, _ = _setup(seed=1)
@@ -380,3 +381,9 @@ def check_r1_penalty(r1: Callable) -> CheckReport:
                                "differentiate with respect to a copy, real.detach().requires_grad_(True), "
                                "not the batch the trainer passed in"))
     return report
+
+
+__all__ = [
+    "Check", "CheckReport", "check_dirac_gan_step", "check_discriminator_loss", "check_frechet_distance",
+    "check_generator_loss", "check_mode_coverage", "check_r1_penalty"
+]

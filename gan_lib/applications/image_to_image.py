@@ -28,16 +28,17 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .data import ImageBatches, check_images
-from .device import autocast, autocast_dtype, select_device
-from .errors import ConfigError
-from .history import LossCurves
-from .losses import GANLoss, get_loss
-from .models.init import dcgan_init
-from .models.pix2pix import PatchDiscriminator, UNetGenerator
-from .modes import evaluating, frozen
-from .registry import Registry
-from .validation import require_positive_ints
+from ..data import ImageBatches, check_images
+from ..device import autocast, autocast_dtype, select_device
+from ..errors import ConfigError
+from ..history import LossCurves
+from ..losses import GANLoss, get_loss
+from ..models.init import dcgan_init
+from ..models.pix2pix import PatchDiscriminator, UNetGenerator
+from ..modes import evaluating, frozen
+from ..registry import Registry
+from ..seeding import DATA, NOISE, WEIGHTS, stream_seed
+from ..validation import require_positive_ints
 
 Tensor = torch.Tensor
 
@@ -180,7 +181,7 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
     channels, size, _ = clean_images.shape[1:]
-    torch.manual_seed(config.seed)
+    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
     generator = UNetGenerator(channels, channels, size, config.width, config.depth, config.residual).to(device)
     generator.apply(dcgan_init)
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
@@ -190,8 +191,8 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
         discriminator.apply(dcgan_init)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=config.betas)
         loss = get_loss(config.loss)
-    batches = ImageBatches(clean_images, None, config.batch_size, device, config.seed)
-    rng = torch.Generator(device=device).manual_seed(config.seed + 1)  # corruptions
+    batches = ImageBatches(clean_images, None, config.batch_size, device, stream_seed(config.seed, DATA))
+    rng = torch.Generator(device=device).manual_seed(stream_seed(config.seed, NOISE))  # corruptions
     curves = LossCurves("l1", "adversarial", "d_loss")
     held_fixed = [discriminator] if discriminator is not None else []  # during G's update
     generator.train()
@@ -234,3 +235,10 @@ def mean_psnr(images: Tensor, clean: Tensor, data_range: float = 2.0) -> float:
     """Average of the per-image PSNR (dB); infinite values (perfect images) are not expected here."""
     values = psnr(images, clean, data_range)
     return float(values.mean()) if torch.isfinite(values).all() else math.inf
+
+
+__all__ = [
+    "CORRUPTIONS", "ImageToImageConfig", "ImageToImageRun", "add_gaussian_noise", "corrupt_fixed", "downsample",
+    "enlarge_bicubic", "mask_random_square", "mean_psnr", "pix2pix_generator_loss", "psnr", "shrink",
+    "train_image_to_image"
+]

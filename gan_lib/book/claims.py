@@ -26,6 +26,8 @@ import json
 import math
 import os
 
+from .tables import format_table, markdown_table
+
 CLAIMS_LOG_VARIABLE = "GAN_BOOK_CLAIMS_LOG"
 CLAIMS_MODE_VARIABLE = "GAN_BOOK_CLAIMS"
 
@@ -109,14 +111,12 @@ def glue_all(prefix: str, values: dict, display: bool = False) -> None:
 class Table:
     """A table of result rows that a notebook shows as a real table.
 
-    Jupyter and the book render its Markdown form (`gan_lib.sweep.markdown_table`); its plain-text
-    form (`gan_lib.sweep.format_table`, aligned columns) is what `print`, a terminal and nbval's
+    Jupyter and the book render its Markdown form (`markdown_table`); its plain-text form
+    (`format_table`, aligned columns) is what `print`, a terminal and nbval's
     `text/plain` comparison see. Arguments as for `format_table`.
     """
 
     def __init__(self, rows, columns=None, digits: int = 2, headers=None, caption: str | None = None):
-        from gan_lib.sweep import format_table, markdown_table  # torch-free callers need not import it
-
         self.caption = caption
         self.text = format_table(rows, columns, digits=digits, headers=headers)
         self.markdown = markdown_table(rows, columns, digits=digits, headers=headers)
@@ -126,3 +126,6 @@ class Table:
 
     def _repr_markdown_(self) -> str:
         return f"{self.caption}\n\n{self.markdown}" if self.caption else self.markdown
+
+
+__all__ = ["CLAIMS_LOG_VARIABLE", "CLAIMS_MODE_VARIABLE", "ClaimFailed", "Table", "claim", "claim_holds", "glue", "glue_all"]

@@ -12,8 +12,8 @@ import math
 
 import torch
 
-from .device import autocast
-from .modes import evaluating
+from ..device import autocast
+from ..modes import evaluating
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,6 @@ def discriminator_readout(trainer, real: torch.Tensor, num_fake: int | None = No
         d_real=d_real, d_fake=d_fake,
         logit_real=float(real_logits.mean()), logit_fake=float(fake_logits.mean()),
         d_loss=float(d_loss), g_loss=float(g_loss))
+
+
+__all__ = ["DiscriminatorReadout", "discriminator_readout"]

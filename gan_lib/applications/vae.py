@@ -22,12 +22,13 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from .data import is_toy, make_batches
-from .device import select_device
-from .errors import ConfigError
-from .models import default_model_config
-from .modes import evaluating
-from .validation import require_positive_ints
+from ..data import is_toy, make_batches
+from ..device import select_device
+from ..errors import ConfigError
+from ..models import default_model_config
+from ..modes import evaluating
+from ..seeding import DATA, NOISE, WEIGHTS, stream_seed
+from ..validation import require_positive_ints
 
 
 @dataclass
@@ -123,15 +124,16 @@ class VAETrainer:
         self.batches = batches
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.rng = torch.Generator(device=self.device)  # the reparameterisation noise
-        self.rng.manual_seed(config.seed + 1)
+        self.rng.manual_seed(stream_seed(config.seed, NOISE))
         self.step = 0
         self.losses: list[dict] = []  # rows of step, loss (negative ELBO), reconstruction, kl
 
     @classmethod
     def from_config(cls, config: VAEConfig) -> "VAETrainer":
-        torch.manual_seed(config.seed)
+        torch.manual_seed(stream_seed(config.seed, WEIGHTS))
         device = select_device(config.device)
-        batches = make_batches(config.dataset, config.batch_size, device, config.seed, root=config.data_root)
+        batches = make_batches(config.dataset, config.batch_size, device, stream_seed(config.seed, DATA),
+                               root=config.data_root)
         model = VAE(batches.sample_shape, config.latent_dim, config.hidden, config.depth,
                     bounded_output=not is_toy(config.dataset))
         return cls(config, model, batches)
