@@ -29,7 +29,7 @@ from .protocols import BatchStream, DiscriminatorNetwork, GeneratorNetwork
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
 from .seeding import DATA, NOISE, WEIGHTS, stream_seed
-from .validation import require_positive_ints
+from .validation import require_positive, require_positive_ints
 
 
 @dataclass
@@ -70,12 +70,8 @@ class TrainConfig:
 
     def __post_init__(self):
         require_positive_ints(self, ("steps", "batch_size", "n_critic", "log_every", "depth"))
-        for name in ("lr_g", "lr_d"):
-            if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
-                raise ConfigError(f"{name} (learning rate) must be positive, got {getattr(self, name)!r}")
-        for name in ("grad_clip", "weight_clip", "penalty_weight"):
-            if getattr(self, name) is not None and not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be positive or None, got {getattr(self, name)!r}")
+        require_positive(self, ("lr_g", "lr_d"))
+        require_positive(self, ("grad_clip", "weight_clip", "penalty_weight"), none_allowed=True)
         if self.penalty_weight is not None and self.penalty == "none":
             raise ConfigError(f"penalty_weight={self.penalty_weight!r} has no effect with penalty='none'; "
                               "choose a penalty (wgan-gp or r1) or leave penalty_weight out")

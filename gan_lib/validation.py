@@ -11,3 +11,26 @@ def require_positive_ints(config, names) -> None:
         value = getattr(config, name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def require_positive(config, names, none_allowed: bool = False) -> None:
+    """Raise ConfigError naming the first field of `config` in `names` that is not a number > 0 (a learning
+    rate, a standard deviation); with `none_allowed`, None ('switched off') passes too."""
+    for name in names:
+        value = getattr(config, name)
+        if value is None and none_allowed:
+            continue
+        if not _is_number(value) or not value > 0:
+            raise ConfigError(f"{name} must be a positive number{' or None' if none_allowed else ''}, got {value!r}")
+
+
+def require_non_negative(config, names) -> None:
+    """Raise ConfigError naming the first field of `config` in `names` that is not a number >= 0 (a loss weight)."""
+    for name in names:
+        value = getattr(config, name)
+        if not _is_number(value) or not value >= 0:
+            raise ConfigError(f"{name} must be a number >= 0, got {value!r}")

@@ -82,7 +82,7 @@ def test_training_is_seeded():
 
 def test_bad_input_is_refused_with_a_clear_message():
     images = torch.zeros(40, 1, 8, 8)
-    with pytest.raises(ValueError, match="cycle_weight must be non-negative"):
+    with pytest.raises(ValueError, match="cycle_weight must be a number >= 0"):
         CycleGANConfig(cycle_weight=-1.0)
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         CycleGANConfig(steps=0)

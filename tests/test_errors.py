@@ -31,14 +31,14 @@ def test_every_error_of_gan_lib_is_a_gan_lib_error_and_keeps_its_built_in_type()
 
 
 @pytest.mark.parametrize("config_class,bad,message", [
-    (TrainConfig, dict(lr_g=0.0), "lr_g .learning rate. must be positive"),
+    (TrainConfig, dict(lr_g=0.0), "lr_g must be a positive number"),
     (TrainConfig, dict(steps=0), "steps must be a positive integer"),
     (TrainConfig, dict(ema_decay=1.5), "ema_decay must be in"),
-    (SemiSupervisedConfig, dict(lr=0.0), "lr must be positive"),
+    (SemiSupervisedConfig, dict(lr=0.0), "lr must be a positive number"),
     (SemiSupervisedConfig, dict(width=0), "width must be a positive integer"),
-    (ImageToImageConfig, dict(l1_weight=-1.0), "l1_weight and noise_std non-negative"),
-    (CycleGANConfig, dict(cycle_weight=-1.0), "cycle_weight must be non-negative"),
-    (VAEConfig, dict(observation_std=0.0), "observation_std must be positive"),
+    (ImageToImageConfig, dict(l1_weight=-1.0), "l1_weight must be a number >= 0"),
+    (CycleGANConfig, dict(cycle_weight=-1.0), "cycle_weight must be a number >= 0"),
+    (VAEConfig, dict(observation_std=0.0), "observation_std must be a positive number"),
     (Mixture1D, dict(name="one", means=(0.0,), stds=(1.0,), weights=(0.5,)), "weights must sum to 1"),
     (SinusoidSignals, dict(length=0), "length and components must be positive"),
 ])

@@ -27,7 +27,6 @@ from torch import nn
 
 from ..data import ImageBatches, check_images
 from ..device import autocast, autocast_dtype, select_device
-from ..errors import ConfigError
 from ..history import LossCurves
 from ..losses import GANLoss, get_loss
 from ..models.checks import check_input
@@ -35,7 +34,7 @@ from ..models.init import dcgan_init
 from ..models.pix2pix import UNetGenerator
 from ..modes import evaluating, frozen
 from ..seeding import DATA, SECOND_DATA, WEIGHTS, stream_seed
-from ..validation import require_positive_ints
+from ..validation import require_non_negative, require_positive, require_positive_ints
 
 Tensor = torch.Tensor
 
@@ -99,10 +98,8 @@ class CycleGANConfig:
     def __post_init__(self):
         get_loss(self.loss)
         require_positive_ints(self, ("steps", "batch_size", "width", "depth"))
-        if not self.lr > 0:
-            raise ConfigError(f"lr must be positive, got {self.lr}")
-        if self.cycle_weight < 0:
-            raise ConfigError(f"cycle_weight must be non-negative, got {self.cycle_weight}")
+        require_positive(self, ("lr",))
+        require_non_negative(self, ("cycle_weight",))
 
 
 @dataclass

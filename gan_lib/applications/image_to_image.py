@@ -38,7 +38,7 @@ from ..models.pix2pix import PatchDiscriminator, UNetGenerator
 from ..modes import evaluating, frozen
 from ..registry import Registry
 from ..seeding import DATA, NOISE, WEIGHTS, stream_seed
-from ..validation import require_positive_ints
+from ..validation import require_non_negative, require_positive, require_positive_ints
 
 Tensor = torch.Tensor
 
@@ -145,8 +145,8 @@ class ImageToImageConfig:
         CORRUPTIONS.get(self.corruption)
         get_loss(self.loss)
         require_positive_ints(self, ("steps", "batch_size", "width", "depth", "hole_size", "factor"))
-        if not self.lr > 0 or self.l1_weight < 0 or self.noise_std < 0:
-            raise ConfigError("lr must be positive, l1_weight and noise_std non-negative")
+        require_positive(self, ("lr",))
+        require_non_negative(self, ("l1_weight", "noise_std"))
         if not self.adversarial and self.l1_weight == 0:
             raise ConfigError("with adversarial=False the L1 term is the only loss: l1_weight must be > 0")
 

@@ -30,14 +30,13 @@ from torch import nn
 
 from ..data import ImageBatches, check_images
 from ..device import autocast, autocast_dtype, select_device
-from ..errors import ConfigError
 from ..history import LossCurves
 from ..losses import bce_discriminator_loss
 from ..models import DCGANGenerator
 from ..models.conv_classifier import ConvClassifier
 from ..modes import evaluating, frozen
 from ..seeding import DATA, NOISE, SECOND_DATA, WEIGHTS, stream_seed
-from ..validation import require_positive_ints
+from ..validation import require_non_negative, require_positive, require_positive_ints
 
 Tensor = torch.Tensor
 StepCallback = Callable[[int, nn.Module], None]  # (step, classifier) -> None
@@ -99,10 +98,8 @@ class SemiSupervisedConfig:
 
     def __post_init__(self):
         require_positive_ints(self, ("steps", "batch_size", "width", "hidden", "latent_dim"))
-        if not self.lr > 0:
-            raise ConfigError(f"lr must be positive, got {self.lr!r}")
-        if self.unsupervised_weight < 0:
-            raise ConfigError(f"unsupervised_weight must be >= 0, got {self.unsupervised_weight!r}")
+        require_positive(self, ("lr",))
+        require_non_negative(self, ("unsupervised_weight",))
 
 
 @dataclass

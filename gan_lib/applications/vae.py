@@ -24,11 +24,10 @@ from torch import nn
 
 from ..data import is_toy, make_batches
 from ..device import select_device
-from ..errors import ConfigError
 from ..models import default_model_config
 from ..modes import evaluating
 from ..seeding import DATA, NOISE, WEIGHTS, stream_seed
-from ..validation import require_positive_ints
+from ..validation import require_positive, require_positive_ints
 
 
 @dataclass
@@ -50,9 +49,7 @@ class VAEConfig:
 
     def __post_init__(self):
         require_positive_ints(self, ("hidden", "depth", "steps", "batch_size", "log_every"))
-        for name in ("observation_std", "lr"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
+        require_positive(self, ("observation_std", "lr"))
         is_toy(self.dataset)  # an unknown dataset name lists the valid ones
         if self.latent_dim is None:
             self.latent_dim = default_model_config(self.dataset).latent_dim

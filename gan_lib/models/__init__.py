@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .conv1d import Conv1dDiscriminator, Conv1dGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator, discriminator_batch_norm
-from .factory import IMAGE_SHAPES, ModelConfig, build_models, default_model_config, signal_shape, toy_dimension
+from .factory import IMAGE_SHAPES, ModelConfig, build_models, default_model_config, signal_shape
 from .init import dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator
 
