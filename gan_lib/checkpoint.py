@@ -35,7 +35,6 @@ from .atomic import atomic_write
 from .device import select_device
 from .errors import GanLibError
 from .models import IMAGE_SHAPES, build_models
-from .seeding import WEIGHTS, stream_seed
 from .train import Trainer, TrainConfig, weight_layout
 
 FORMAT = "gan_lib.checkpoint"
@@ -214,7 +213,7 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "auto",
     from), else G's own weights."""
     state = load_checkpoint(path)
     config = TrainConfig.from_checkpoint(state["config"])
-    torch.manual_seed(stream_seed(config.seed, WEIGHTS))  # building draws initial weights: do it reproducibly (they are overwritten)
+    torch.manual_seed(config.seed)  # building draws initial weights: do it reproducibly (they are overwritten)
     generator, _ = build_models(config.dataset, config.model_config())
     weights = state["ema"] if use_ema and state["ema"] is not None else state["generator"]
     try:

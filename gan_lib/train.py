@@ -28,7 +28,6 @@ from .modes import evaluating, frozen
 from .protocols import BatchStream, DiscriminatorNetwork, GeneratorNetwork
 from .optim import EMA, OPTIMIZERS, make_optimizer
 from .penalties import DEFAULT_PENALTY_WEIGHTS, get_penalty
-from .seeding import DATA, NOISE, WEIGHTS, stream_seed
 from .validation import require_positive, require_positive_ints
 
 
@@ -199,7 +198,7 @@ class Trainer:
         # on every device, and a saved state that any device can restore (a CUDA generator's state is
         # another format). Drawing costs microseconds next to a step.
         self.rng = torch.Generator()
-        self.rng.manual_seed(stream_seed(config.seed, NOISE))
+        self.rng.manual_seed(config.seed + 1)
         self.step = 0
         self.history = History()
         self._stop_requested = False
@@ -213,10 +212,10 @@ class Trainer:
         """Build models (seeded by `config.seed`) and the data stream from names in `config`."""
         if overrides:
             config = TrainConfig.from_dict({**config.to_dict(), **overrides})
-        torch.manual_seed(stream_seed(config.seed, WEIGHTS))
+        torch.manual_seed(config.seed)
         generator, discriminator = build_models(config.dataset, config.model_config())
         device = select_device(config.device)
-        batches = make_batches(config.dataset, config.batch_size, device, stream_seed(config.seed, DATA),
+        batches = make_batches(config.dataset, config.batch_size, device, config.seed,
                                root=config.data_root, download=config.download, conditional=config.conditional)
         if batches.sample_shape != tuple(generator.output_shape):
             raise ValueError(f"generator makes {generator.output_shape} samples but {config.dataset} has {batches.sample_shape}")

@@ -4,7 +4,7 @@ widgets, the CLI on top). A new module must be given a layer here, or this test 
 from tests.test_import_cycles import import_graph
 
 LAYERS = (  # lowest first
-    ("foundations", ("_moved", "errors", "registry", "seeding", "atomic", "validation", "field_comments", "device", "modes", "history")),
+    ("foundations", ("_moved", "errors", "registry", "atomic", "validation", "field_comments", "device", "modes", "history")),
     ("data", ("data", "data.batches", "data.datasets", "data.images", "data.signals", "data.toy", "data.toy1d")),
     ("models", ("models", "models.checks", "models.conv1d", "models.conv_classifier", "models.dcgan", "models.factory", "models.init",
                 "models.mlp", "models.pix2pix", "models.summary")),

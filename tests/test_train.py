@@ -137,9 +137,9 @@ def test_divergence_is_reported():
     ("dataset", "mnist", "unknown dataset 'mnist'"),
     ("steps", 0, "steps must be a positive integer"),
     ("batch_size", -1, "batch_size must be a positive integer"),
-    ("lr_g", 0.0, "lr_g \\(learning rate\\) must be positive"),
-    ("lr_d", -1e-3, "lr_d \\(learning rate\\) must be positive"),
-    ("penalty_weight", -1.0, "penalty_weight must be positive"),
+    ("lr_g", 0.0, "lr_g must be a positive number, got 0.0"),
+    ("lr_d", -1e-3, "lr_d must be a positive number, got -0.001"),
+    ("penalty_weight", -1.0, "penalty_weight must be a positive number or None"),
     ("ema_decay", 1.5, "ema_decay must be in \\(0, 1\\)"),
 ])
 def test_bad_config_values_name_the_problem(field, value, message):
@@ -245,7 +245,7 @@ def test_one_joint_d_pass_equals_two_separate_passes_when_d_has_no_batch_norm_or
 def test_under_spectral_norm_two_separate_passes_advance_the_power_iteration_twice_per_step(monkeypatch):
     """Every forward pass in training mode advances spectral norm's power iteration (its estimate u, v of
     each layer's top singular vectors): two separate passes twice per D step, one joint pass once. The
-    first step agrees anyway, since both start from the same estimates
+    first step agrees anyway, since both start from the exact singular vectors (restart_spectral_norm)
     and another iteration leaves those where they are; from the second step on D's weights have moved,
     the estimates differ and so do the steps: close, not the same."""
     iterations = []

@@ -32,7 +32,7 @@ def test_shapes_and_bad_input():
         model.encode(torch.randn(5, 64))
     with pytest.raises(ValueError, match="unknown dataset"):
         VAEConfig(dataset="mnist")
-    with pytest.raises(ValueError, match="observation_std must be positive"):
+    with pytest.raises(ValueError, match="observation_std must be a positive number"):
         VAEConfig(observation_std=0)
     assert VAEConfig(dataset="digits").latent_dim == 32  # the digits GAN's latent size
 

@@ -33,7 +33,6 @@ from ..models.checks import check_input
 from ..models.init import dcgan_init
 from ..models.pix2pix import UNetGenerator
 from ..modes import evaluating, frozen
-from ..seeding import DATA, SECOND_DATA, WEIGHTS, stream_seed
 from ..validation import require_non_negative, require_positive, require_positive_ints
 
 Tensor = torch.Tensor
@@ -154,7 +153,7 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
     channels, size, _ = domain_a.shape[1:]
-    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
+    torch.manual_seed(config.seed)
     a_to_b, b_to_a = (UNetGenerator(channels, channels, size, config.width, config.depth, config.residual).to(device)
                       for _ in range(2))
     discriminator_a, discriminator_b = (DomainDiscriminator(channels, size, config.width).to(device) for _ in range(2))
@@ -165,8 +164,8 @@ def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -
     opt_g = torch.optim.Adam(generators, lr=config.lr, betas=config.betas)
     opt_d = torch.optim.Adam(discriminators, lr=config.lr, betas=config.betas)
     loss = get_loss(config.loss)
-    batches_a = ImageBatches(domain_a, None, config.batch_size, device, stream_seed(config.seed, DATA))
-    batches_b = ImageBatches(domain_b, None, config.batch_size, device, stream_seed(config.seed, SECOND_DATA))
+    batches_a = ImageBatches(domain_a, None, config.batch_size, device, config.seed)
+    batches_b = ImageBatches(domain_b, None, config.batch_size, device, config.seed + 1)
     curves = LossCurves("cycle", "adversarial", "d_loss")
     for _ in range(config.steps):
         a, _ = batches_a.next_batch()

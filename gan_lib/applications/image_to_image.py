@@ -37,7 +37,6 @@ from ..models.init import dcgan_init
 from ..models.pix2pix import PatchDiscriminator, UNetGenerator
 from ..modes import evaluating, frozen
 from ..registry import Registry
-from ..seeding import DATA, NOISE, WEIGHTS, stream_seed
 from ..validation import require_non_negative, require_positive, require_positive_ints
 
 Tensor = torch.Tensor
@@ -181,7 +180,7 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
     channels, size, _ = clean_images.shape[1:]
-    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
+    torch.manual_seed(config.seed)
     generator = UNetGenerator(channels, channels, size, config.width, config.depth, config.residual).to(device)
     generator.apply(dcgan_init)
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
@@ -191,8 +190,8 @@ def train_image_to_image(config: ImageToImageConfig, clean_images: Tensor) -> Im
         discriminator.apply(dcgan_init)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=config.betas)
         loss = get_loss(config.loss)
-    batches = ImageBatches(clean_images, None, config.batch_size, device, stream_seed(config.seed, DATA))
-    rng = torch.Generator(device=device).manual_seed(stream_seed(config.seed, NOISE))  # corruptions
+    batches = ImageBatches(clean_images, None, config.batch_size, device, config.seed)
+    rng = torch.Generator(device=device).manual_seed(config.seed + 1)  # corruptions
     curves = LossCurves("l1", "adversarial", "d_loss")
     held_fixed = [discriminator] if discriminator is not None else []  # during G's update
     generator.train()

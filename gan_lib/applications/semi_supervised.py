@@ -32,10 +32,9 @@ from ..data import ImageBatches, check_images
 from ..device import autocast, autocast_dtype, select_device
 from ..history import LossCurves
 from ..losses import bce_discriminator_loss
-from ..models import DCGANGenerator
+from ..models import DCGANGenerator, dcgan_init
 from ..models.conv_classifier import ConvClassifier
 from ..modes import evaluating, frozen
-from ..seeding import DATA, NOISE, SECOND_DATA, WEIGHTS, stream_seed
 from ..validation import require_non_negative, require_positive, require_positive_ints
 
 Tensor = torch.Tensor
@@ -129,10 +128,10 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
     _check_images(images, labels)
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
-    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
+    torch.manual_seed(config.seed)
     classifier = _classifier(config, images, num_classes).to(device)
     optimizer = torch.optim.Adam(classifier.parameters(), lr=config.lr, betas=config.betas)
-    batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, stream_seed(config.seed, DATA))
+    batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
     curves = LossCurves("supervised")
     classifier.train()
     for step in range(1, config.steps + 1):
@@ -159,16 +158,16 @@ def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: 
         raise ValueError(f"labelled images are {tuple(images.shape[1:])} but unlabelled ones {tuple(unlabelled.shape[1:])}")
     device = select_device(config.device)
     amp = autocast_dtype(device, config.mixed_precision)
-    torch.manual_seed(stream_seed(config.seed, WEIGHTS))
+    torch.manual_seed(config.seed)
     classifier = _classifier(config, images, num_classes).to(device)
     channels, size, _ = images.shape[1:]
     generator = DCGANGenerator(config.latent_dim, channels, size, config.width).to(device)
+    generator.apply(dcgan_init)
     opt_d = torch.optim.Adam(classifier.parameters(), lr=config.lr, betas=config.betas)
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
-    labelled_batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, stream_seed(config.seed, DATA))
-    unlabelled_batches = ImageBatches(unlabelled, None, config.batch_size, device,
-                                      stream_seed(config.seed, SECOND_DATA))
-    noise = torch.Generator(device=device).manual_seed(stream_seed(config.seed, NOISE))
+    labelled_batches = ImageBatches(images, labels, min(config.batch_size, len(images)), device, config.seed)
+    unlabelled_batches = ImageBatches(unlabelled, None, config.batch_size, device, config.seed + 1)
+    noise = torch.Generator(device=device).manual_seed(config.seed + 2)
     curves = LossCurves("supervised", "unsupervised", "feature_matching")
     classifier.train()
     generator.train()

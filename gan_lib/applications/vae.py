@@ -26,7 +26,6 @@ from ..data import is_toy, make_batches
 from ..device import select_device
 from ..models import default_model_config
 from ..modes import evaluating
-from ..seeding import DATA, NOISE, WEIGHTS, stream_seed
 from ..validation import require_positive, require_positive_ints
 
 
@@ -121,15 +120,15 @@ class VAETrainer:
         self.batches = batches
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.rng = torch.Generator(device=self.device)  # the reparameterisation noise
-        self.rng.manual_seed(stream_seed(config.seed, NOISE))
+        self.rng.manual_seed(config.seed + 1)
         self.step = 0
         self.losses: list[dict] = []  # rows of step, loss (negative ELBO), reconstruction, kl
 
     @classmethod
     def from_config(cls, config: VAEConfig) -> "VAETrainer":
-        torch.manual_seed(stream_seed(config.seed, WEIGHTS))
+        torch.manual_seed(config.seed)
         device = select_device(config.device)
-        batches = make_batches(config.dataset, config.batch_size, device, stream_seed(config.seed, DATA),
+        batches = make_batches(config.dataset, config.batch_size, device, config.seed,
                                root=config.data_root)
         model = VAE(batches.sample_shape, config.latent_dim, config.hidden, config.depth,
                     bounded_output=not is_toy(config.dataset))

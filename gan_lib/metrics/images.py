@@ -13,13 +13,8 @@ from typing import Sequence
 import torch
 
 from ..data import check_images, load_images
-from ..seeding import stream_seed
 from .classifier import EvaluationClassifier, evaluation_classifier
 from .feature_metrics import EmbeddedSets, compute_metrics, metric_names
-
-# The random subsets of one evaluation, by stream number (gan_lib.seeding): the real rows, the generated
-# rows, and the training images that stand in for a perfect generator in `real_data_floor`.
-REAL_ROWS, FAKE_ROWS, FLOOR_ROWS = 0, 1, 2
 
 
 def _random_rows(images: torch.Tensor, n: int, seed: int) -> torch.Tensor:
@@ -50,8 +45,8 @@ def evaluate_images(fake_images: torch.Tensor, dataset: str, real_images: torch.
     n = min(len(fake_images), len(real_images))
     if n < 10:
         raise ValueError(f"need at least 10 images in each set, got {len(fake_images)} generated and {len(real_images)} real")
-    real_features, _ = classifier.embed(_random_rows(real_images, n, stream_seed(seed, REAL_ROWS)))
-    fake_features, fake_logits = classifier.embed(_random_rows(fake_images, n, stream_seed(seed, FAKE_ROWS)))
+    real_features, _ = classifier.embed(_random_rows(real_images, n, seed))
+    fake_features, fake_logits = classifier.embed(_random_rows(fake_images, n, seed + 1))
     sets = EmbeddedSets(real_features, fake_features, fake_logits, seed)
     return {**compute_metrics(sets, names), "num_samples": n}
 
@@ -67,7 +62,7 @@ def real_data_floor(dataset: str, num_samples: int | None = None, classifier: Ev
     num_samples = num_samples or len(test)
     if not 10 <= num_samples <= len(train):
         raise ValueError(f"num_samples must be between 10 and {len(train)} for {dataset}, got {num_samples}")
-    return evaluate_images(_random_rows(train, num_samples, stream_seed(seed, FLOOR_ROWS)), dataset, test, classifier, device, seed, metrics)
+    return evaluate_images(_random_rows(train, num_samples, seed + 2), dataset, test, classifier, device, seed, metrics)
 
 
 @torch.no_grad()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
+
 from .checks import check_input, check_labels
 from .dcgan import discriminator_batch_norm
-from .init import dcgan_init, spectrally_normalise
 
 KERNEL = 8  # with stride 2 and padding 3 a layer exactly halves (or doubles) the length
 
@@ -44,7 +45,6 @@ class Conv1dGenerator(nn.Module):
             nn.ConvTranspose1d(width, channels, KERNEL, 2, 3),  # (B, channels, 8s)
             nn.Tanh(),
         )
-        self.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_input("Conv1dGenerator", z, (self.latent_dim,))
@@ -62,24 +62,22 @@ class Conv1dDiscriminator(nn.Module):
         super().__init__()
         s = _check_length(length)
         self.input_shape = (channels, length)
+        wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
         use_norm = discriminator_batch_norm(batch_norm, spectral_norm)
 
         def norm(c: int) -> nn.Module:
             return nn.BatchNorm1d(c) if use_norm else nn.Identity()
 
         self.net = nn.Sequential(
-            nn.Conv1d(channels, width, KERNEL, 2, 3),  # (B, w, 4s)
+            wrap(nn.Conv1d(channels, width, KERNEL, 2, 3)),  # (B, w, 4s)
             nn.LeakyReLU(0.2, True),
-            nn.Conv1d(width, 2 * width, KERNEL, 2, 3, bias=not use_norm),  # (B, 2w, 2s)
+            wrap(nn.Conv1d(width, 2 * width, KERNEL, 2, 3, bias=not use_norm)),  # (B, 2w, 2s)
             norm(2 * width), nn.LeakyReLU(0.2, True),
-            nn.Conv1d(2 * width, 4 * width, KERNEL, 2, 3, bias=not use_norm),  # (B, 4w, s)
+            wrap(nn.Conv1d(2 * width, 4 * width, KERNEL, 2, 3, bias=not use_norm)),  # (B, 4w, s)
             norm(4 * width), nn.LeakyReLU(0.2, True),
             nn.Flatten(),  # (B, 4w*s)
-            nn.Linear(4 * width * s, 1),  # (B, 1)
+            wrap(nn.Linear(4 * width * s, 1)),  # (B, 1)
         )
-        self.apply(dcgan_init)  # then spectral norm, which estimates sigma on the weights it is given
-        if spectral_norm:
-            spectrally_normalise(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_input("Conv1dDiscriminator", x, self.input_shape)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
+
 from .checks import check_input, check_labels
-from .init import dcgan_init, spectrally_normalise
 
 
 def discriminator_batch_norm(requested: bool, spectral_norm: bool, penalty: bool = False) -> bool:
@@ -50,7 +51,6 @@ class DCGANGenerator(nn.Module):
             nn.ConvTranspose2d(width, channels, 4, 2, 1),  # (B, channels, 4s, 4s)
             nn.Tanh(),
         )
-        self.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_input("DCGANGenerator", z, (self.latent_dim,))
@@ -65,27 +65,24 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, channels: int = 1, image_size: int = 28, width: int = 64, batch_norm: bool = True,
                  spectral_norm: bool = False, num_classes: int = 0):
-        """`batch_norm` is ignored under `spectral_norm`: a spectrally normalised D has no batch norm. The
-        weights are initialised as DCGAN does, and only then normalised."""
+        """`batch_norm` is ignored under `spectral_norm`: a spectrally normalised D has no batch norm."""
         super().__init__()
         s = _base_size(image_size)
         self.input_shape = (channels, image_size, image_size)
         self.num_classes = num_classes
+        wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
         use_norm = discriminator_batch_norm(batch_norm, spectral_norm)
         norm = nn.BatchNorm2d(2 * width) if use_norm else nn.Identity()
         self.features = nn.Sequential(
-            nn.Conv2d(channels, width, 4, 2, 1),  # (B, w, 2s, 2s)
+            wrap(nn.Conv2d(channels, width, 4, 2, 1)),  # (B, w, 2s, 2s)
             nn.LeakyReLU(0.2, True),
-            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not use_norm),  # (B, 2w, s, s); BN has its own shift
+            wrap(nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not use_norm)),  # (B, 2w, s, s); BN has its own shift
             norm, nn.LeakyReLU(0.2, True),
             nn.Flatten(),  # (B, 2w*s*s)
         )
         feature_dim = 2 * width * s * s
-        self.head = nn.Linear(feature_dim, 1)
-        self.class_embedding = nn.Embedding(num_classes, feature_dim) if num_classes else None
-        self.apply(dcgan_init)
-        if spectral_norm:
-            spectrally_normalise(self)
+        self.head = wrap(nn.Linear(feature_dim, 1))
+        self.class_embedding = wrap(nn.Embedding(num_classes, feature_dim)) if num_classes else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_input("DCGANDiscriminator", x, self.input_shape)

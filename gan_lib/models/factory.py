@@ -10,6 +10,7 @@ from torch import nn
 from ..errors import ConfigError
 from .conv1d import Conv1dDiscriminator, Conv1dGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .init import dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator
 
 IMAGE_SHAPES = {"digits": (1, 8, 8), "fashion-mnist": (1, 28, 28)}
@@ -61,20 +62,23 @@ def default_model_config(dataset: str, **overrides) -> ModelConfig:
 
 def build_models(dataset: str, config: ModelConfig | None = None) -> tuple[nn.Module, nn.Module]:
     """The (generator, discriminator) pair for `dataset`: an MLP pair for toy data, DCGANs for images,
-    1D DCGANs for signals. The DCGANs initialise themselves (`dcgan_init`), the MLPs keep PyTorch's
-    default initialisation."""
+    1D DCGANs for signals."""
     config = default_model_config(dataset, **(vars(config) if config else {}))
     if dataset in IMAGE_SHAPES:
         channels, size, _ = IMAGE_SHAPES[dataset]
         generator = DCGANGenerator(config.latent_dim, channels, size, config.width, config.num_classes)
         discriminator = DCGANDiscriminator(channels, size, config.width, config.d_batch_norm,
                                            config.spectral_norm, config.num_classes)
+        generator.apply(dcgan_init)
+        discriminator.apply(dcgan_init)
     elif signal_shape(dataset) is not None:
         if config.num_classes:
             raise ConfigError(f"the signal dataset {dataset!r} has no classes; set num_classes=0")
         channels, length = signal_shape(dataset)
         generator = Conv1dGenerator(config.latent_dim, channels, length, config.width)
         discriminator = Conv1dDiscriminator(channels, length, config.width, config.d_batch_norm, config.spectral_norm)
+        generator.apply(dcgan_init)
+        discriminator.apply(dcgan_init)
     else:
         if config.num_classes:
             raise ConfigError(f"the toy dataset {dataset!r} has no classes; set num_classes=0")

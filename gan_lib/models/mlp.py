@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 from .checks import check_input, check_labels
-from .init import spectrally_normalise
 
 
-def _stack(sizes: list[int], activation: type[nn.Module]) -> nn.Sequential:
+def _stack(sizes: list[int], activation: type[nn.Module], wrap=lambda layer: layer) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(fan_in, fan_out))
+        layers.append(wrap(nn.Linear(fan_in, fan_out)))
         if i < len(sizes) - 2:
             layers.append(activation())
     return nn.Sequential(*layers)
@@ -45,9 +45,8 @@ class MLPDiscriminator(nn.Module):
         if min(input_dim, hidden, depth) <= 0:
             raise ValueError("input_dim, hidden and depth must be positive")
         self.input_shape = (input_dim,)
-        self.net = _stack([input_dim] + [hidden] * depth + [1], lambda: nn.LeakyReLU(0.2))
-        if spectral_norm:
-            spectrally_normalise(self)
+        wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
+        self.net = _stack([input_dim] + [hidden] * depth + [1], lambda: nn.LeakyReLU(0.2), wrap)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_input("MLPDiscriminator", x, self.input_shape)

@@ -19,7 +19,6 @@ from ..losses import LOSSES
 from ..models import MLPDiscriminator, MLPGenerator
 from ..optim import OPTIMIZERS
 from ..penalties import PENALTIES
-from ..seeding import DATA, WEIGHTS, stream_seed
 from ..train import Trainer, TrainConfig
 
 IMAGE_DATASETS = ("digits", "fashion-mnist")
@@ -122,11 +121,10 @@ def build_toy_trainer(settings: ToySettings) -> Trainer:
     here rather than by `Trainer.from_config` (which gives both networks the same size)."""
     settings.validate()
     config = settings.train_config()
-    torch.manual_seed(stream_seed(settings.seed, WEIGHTS))  # the streams Trainer.from_config uses
+    torch.manual_seed(settings.seed)
     generator = MLPGenerator(settings.latent_dim, 2, settings.g_width, settings.g_depth)
     discriminator = MLPDiscriminator(2, settings.d_width, settings.d_depth, settings.spectral_norm)
-    batches = make_batches(settings.target, settings.batch_size, select_device(settings.device),
-                           stream_seed(settings.seed, DATA))
+    batches = make_batches(settings.target, settings.batch_size, select_device(settings.device), settings.seed)
     return Trainer(config, generator, discriminator, batches)
 
 
