@@ -56,7 +56,7 @@ def candidates() -> list[dict]:
         variant("width 32, batch 64, lr 5e-4", batch_size=64, width=32, lr_g=5e-4, lr_d=5e-4),
         variant("width 32, batch 64, lr 1e-3", batch_size=64, width=32, lr_g=1e-3, lr_d=1e-3),
         variant("width 32, batch 32, lr 5e-4", batch_size=32, width=32, lr_g=5e-4, lr_d=5e-4),
-        variant("width 32, batch 32, lr 5e-4, EMA 0.99: gan_lib's recipe",  # the label it was recorded under
+        variant("width 32, batch 32, lr 5e-4, EMA 0.99 (where the step search starts)",
                 **{k: v for k, v in STEP_SEARCH_BASE.items() if k != "dataset"}),
     ]
 
