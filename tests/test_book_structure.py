@@ -56,7 +56,7 @@ def all_text() -> dict[str, str]:
 
 
 def labelled_equations(path: Path) -> list[str]:
-    """The labels of a chapter's numbered equations, in page order (Sphinx numbers them (1), (2), ...)."""
+    """The labels of a chapter's numbered equations, in page order: (N.1), (N.2), ... (tools/equation_numbers.py)."""
     return [a or b for a, b in LABELLED_MATH.findall(markdown(path))]
 
 

@@ -324,13 +324,13 @@ def check_mode_coverage(coverage: Callable) -> CheckReport:
 # --- chapter 4: the R1 penalty ----------------------------------------------------------------
 
 def check_r1_penalty(r1: Callable) -> CheckReport:
-    """Check `r1(discriminator, real) -> scalar`, the R1 penalty of chapter 4 (eq-r1) without its
+    """Check `r1(discriminator, real) -> scalar`, the R1 penalty of chapter 4, eq. (4.9), without its
     weight: 1/2 E_x ||grad_x D(x)||_2^2 on a real batch (D's logit), differentiable with respect to
     D's weights, and leaving the caller's batch as it was. The reference is
     `gan_lib.penalties.r1_penalty`."""
     from ..penalties import r1_penalty
 
-    report = CheckReport("R1 penalty (chapter 4, eq-r1)")
+    report = CheckReport("R1 penalty (chapter 4, eq. (4.9))")
     _, discriminator, real, _ = _setup(seed=1)
     reference = r1_penalty(discriminator, real)
     _zero_grads(discriminator)
