@@ -146,6 +146,21 @@ def test_refresh_can_save_every_figure_for_the_author(tmp_path):
     assert all(p.read_bytes() == png for p in written)
 
 
+def test_refresh_refuses_a_chapter_that_writes_to_stderr(tmp_path):
+    """The book build (-W) fails on stderr; refresh says so at once, cell and line, and writes nothing."""
+    notebooks = load_tool("notebooks")
+    chapter = tmp_path / "chapter.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print('fine')"),
+        nbformat.v4.new_code_cell("import warnings\nwarnings.warn('a tensor with requires_grad')")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, chapter)
+    before = chapter.read_text()
+    with pytest.raises(notebooks.StderrInChapter, match=r"chapter.ipynb wrote to stderr.*cell 1: .*UserWarning"):
+        notebooks.refresh(chapter)
+    assert chapter.read_text() == before
+
+
 claim_spread = load_tool("claim_spread")
 
 

@@ -80,13 +80,30 @@ def save_figures(notebook, stem: str, directory: Path) -> list[Path]:
     return written
 
 
+class StderrInChapter(RuntimeError):
+    """A chapter wrote to stderr (a warning, most often): the book build (-W) would fail on it."""
+
+
+def stderr_outputs(notebook) -> list[str]:
+    """'cell N: first line' for every code cell that wrote to stderr."""
+    return [f"cell {index}: {output.text.strip().splitlines()[0] if output.text.strip() else '(empty)'}"
+            for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if output.output_type == "stream" and output.name == "stderr"]
+
+
 def refresh(path: Path, figures: Path | None = None) -> float:
+    """Execute `path` and keep only the outputs nbval checks; a cell that writes to stderr raises
+    `StderrInChapter` and leaves the file as it was (the book build would fail on it)."""
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     report_slowest_cells(notebook)
+    written = stderr_outputs(notebook)
+    if written:
+        raise StderrInChapter(f"{path.name} wrote to stderr, which fails the book build; fix the cause: "
+                              + "; ".join(written))
     if figures is not None:
         print(f"  figures: {len(save_figures(notebook, path.stem, figures))} written to {figures}/")
     for cell in notebook.cells:
