@@ -13,7 +13,8 @@ def require_positive_ints(config, names) -> None:
             raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
-def _is_number(value) -> bool:
+def is_number(value) -> bool:
+    """True for an int or a float; a bool is neither (True is an int to Python, never a number here)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -24,7 +25,7 @@ def require_positive(config, names, none_allowed: bool = False) -> None:
         value = getattr(config, name)
         if value is None and none_allowed:
             continue
-        if not _is_number(value) or not value > 0:
+        if not is_number(value) or not value > 0:
             raise ConfigError(f"{name} must be a positive number{' or None' if none_allowed else ''}, got {value!r}")
 
 
@@ -32,5 +33,5 @@ def require_non_negative(config, names) -> None:
     """Raise ConfigError naming the first field of `config` in `names` that is not a number >= 0 (a loss weight)."""
     for name in names:
         value = getattr(config, name)
-        if not _is_number(value) or not value >= 0:
+        if not is_number(value) or not value >= 0:
             raise ConfigError(f"{name} must be a number >= 0, got {value!r}")

@@ -198,7 +198,6 @@ def main(argv: list[str] | None = None) -> int:
         list(pool.map(run, [job for job in jobs if job[2] == 1]))
     for job in [job for job in jobs if job[2] > 1]:
         run(job)
-    write(spread, args.out)
     failed = [(n, t) for n, e in spread.items() for t, c in e["claims"].items() if margin(c) < 0]
     errors = [(n, label) for n, e in spread.items() for label, run in e["runs"].items() if run["error"]]
     for name, text in failed:

@@ -128,8 +128,7 @@ class VAETrainer:
     def from_config(cls, config: VAEConfig) -> "VAETrainer":
         torch.manual_seed(config.seed)
         device = select_device(config.device)
-        batches = make_batches(config.dataset, config.batch_size, device, config.seed,
-                               root=config.data_root)
+        batches = make_batches(config.dataset, config.batch_size, device, config.seed, root=config.data_root)
         model = VAE(batches.sample_shape, config.latent_dim, config.hidden, config.depth,
                     bounded_output=not is_toy(config.dataset))
         return cls(config, model, batches)

@@ -29,7 +29,7 @@ import torch
 
 from ..atomic import atomic_write
 from ..train import CONFIG_FIELDS, Trainer, TrainConfig, TrainingDivergedError, check_field_names
-from .tables import is_number
+from ..validation import is_number
 
 TOY_METRICS = ("modes_captured", "high_quality_percent", "reverse_kl")
 

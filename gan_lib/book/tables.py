@@ -5,10 +5,7 @@ from __future__ import annotations
 import math
 from typing import Mapping, Sequence
 
-
-def is_number(value) -> bool:
-    """True for an int or a float (a bool is neither here: it is shown as True/False, not right-aligned)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+from ..validation import is_number  # a bool is shown as True/False, not right-aligned
 
 
 def _cell(value, digits: int) -> str:
@@ -59,4 +56,4 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None, d
     return "\n".join(lines)
 
 
-__all__ = ["format_table", "is_number", "markdown_table"]
+__all__ = ["format_table", "markdown_table"]
