@@ -9,7 +9,7 @@ the other, with the Frechet distance of 2,000 samples (the EMA generator where t
 one) measured at fixed times off the clock, as in the speed benchmark's race. The candidates vary
 one thing at a time from the DCGAN paper's settings: batch size, learning rate, width. Its winner
 (half width, batch 32, 5e-4, EMA 0.99) is where the step search starts. Writes
-gan_lib/results/recipes.json and recipes.md, which chapter 4 shows and gan_lib ships (--quick:
+gan_lib/results/recipes.json and recipes.md, which appendix A shows and gan_lib ships (--quick:
 benchmarks/results/recipes-quick.*).
 
 The step search (`--by-steps`) asks the question a chapter asks: which changes reach the lowest FD

@@ -2,7 +2,7 @@
 
     python -m benchmarks.speed [--quick] [--skip time_to_quality,book,...]
 
-Writes gan_lib/results/speed.json and speed.md, which chapter 7 shows and gan_lib ships (`--quick`:
+Writes gan_lib/results/speed.json and speed.md, which appendix A shows and gan_lib ships (`--quick`:
 benchmarks/results/speed-quick.json/.md, a smoke run that leaves the full results alone), saved after
 every part. A part skipped with `--skip` (or not reached) keeps the last file's figures; every part
 records the machine, threads and date it was measured on. Comparisons are ratios of runs interleaved round by round (a, b, bare,
@@ -404,7 +404,7 @@ def run(quick: bool = False, skip: tuple[str, ...] = (), threshold: float | None
         except (ImportError, FileNotFoundError, RuntimeError) as error:
             results.pop(name, None)
             results["errors"][name] = f"{type(error).__name__}: {error}"
-        # saved after every part: the book part runs chapter 7, which quotes the parts measured before
+        # saved after every part: the book part runs appendix A, which quotes the parts measured before
         # it, and an interrupted run keeps what it measured
         write_results("speed", results, to_markdown(results), quick, echo=False, shipped=True)
     print(to_markdown(results))

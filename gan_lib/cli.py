@@ -216,7 +216,7 @@ def _save_sample_figure(trainer, path: Path) -> None:
     elif is_toy(trainer.config.dataset):
         real = TOY_DISTRIBUTIONS.get(trainer.config.dataset)().sample(1000, torch_generator(0))
         viz.plot_toy(real, trainer.sample(1000), ax=ax, title=title)
-    elif trainer.config.dataset in SIGNALS:  # 1D signals (chapter 5)
+    elif trainer.config.dataset in SIGNALS:  # 1D signals (chapter 6)
         viz.plot_signals(trainer.sample(6), ax=ax, n=6, title=title)
     else:
         viz.plot_samples(trainer.sample(64), nrow=8, ax=ax, title=title)

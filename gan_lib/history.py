@@ -1,5 +1,5 @@
 """The record of a training run: losses, D's outputs and gradient norms, every few steps (`History`,
-the trainer's), and the per-step loss curves of the smaller loops of chapters 3 and 5 (`LossCurves`)."""
+the trainer's), and the per-step loss curves of the smaller loops of chapters 3 and 6 (`LossCurves`)."""
 from __future__ import annotations
 
 import json

@@ -1,11 +1,11 @@
-"""GAN losses as pure functions of the discriminator's logits (chapters 3 and 4).
+"""GAN losses as pure functions of the discriminator's logits (chapters 3 and 5).
 
 Every loss is a pair: what D minimises and what G minimises, both written on the raw
 output `logit` of D, never on probabilities, so nothing saturates numerically:
     D(x) = sigmoid(logit),  -log D(x) = softplus(-logit),  -log(1 - D(x)) = softplus(logit).
 Each function returns the mean over the batch. Losses are registered by name in `LOSSES`.
 The BCE losses are chapter 3's eqs. (3.2)-(3.4); least squares, hinge and Wasserstein are
-chapter 4's eqs. (4.2)-(4.6), labels eq-ls-d, eq-ls-g, eq-hinge-d, eq-hinge-g, eq-wgan-critic.
+chapter 5's eqs. (5.1)-(5.5), labels eq-ls-d, eq-ls-g, eq-hinge-d, eq-hinge-g, eq-wgan-critic.
 """
 from __future__ import annotations
 
@@ -75,12 +75,12 @@ def _non_saturating():
 @_register("least-squares", "LSGAN with targets a=0, b=1, c=1 (Mao et al., 2017)", output_is_logit=False)
 def _least_squares():
     def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        # Chapter 4, eq. (4.2) (eq-ls-d) with a = 0, b = 1, D's raw output as the score:
+        # Chapter 5, eq. (5.1) (eq-ls-d) with a = 0, b = 1, D's raw output as the score:
         # min_D 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2].
         return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
 
     def g_loss(fake_logits: Tensor) -> Tensor:
-        # Chapter 4, eq. (4.3) (eq-ls-g) with c = 1: min_G 1/2 E[(D(G(z)) - 1)^2]
+        # Chapter 5, eq. (5.2) (eq-ls-g) with c = 1: min_G 1/2 E[(D(G(z)) - 1)^2]
         return 0.5 * ((fake_logits - 1) ** 2).mean()
     return d_loss, g_loss
 
@@ -89,11 +89,11 @@ def _least_squares():
            output_is_logit=False)
 def _hinge():
     def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        # Chapter 4, eq. (4.4) (eq-hinge-d): min_D E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
+        # Chapter 5, eq. (5.3) (eq-hinge-d): min_D E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
 
     def g_loss(fake_logits: Tensor) -> Tensor:
-        # Chapter 4, eq. (4.5) (eq-hinge-g): min_G -E[D(G(z))]
+        # Chapter 5, eq. (5.4) (eq-hinge-g): min_G -E[D(G(z))]
         return -fake_logits.mean()
     return d_loss, g_loss
 
@@ -102,13 +102,13 @@ def _hinge():
                           "needs a Lipschitz constraint: weight clipping, WGAN-GP or spectral norm", output_is_logit=False)
 def _wasserstein():
     def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        # Chapter 4, eq. (4.6) (eq-wgan-critic): the critic maximises E[f(x)] - E[f(G(z))], so it
-        # minimises the negative; the Lipschitz constraint comes from weight clipping (eq. (4.7),
-        # eq-weight-clipping, TrainConfig.weight_clip), WGAN-GP (eq. (4.8)) or spectral norm (eq. (4.10)).
+        # Chapter 5, eq. (5.5) (eq-wgan-critic): the critic maximises E[f(x)] - E[f(G(z))], so it
+        # minimises the negative; the Lipschitz constraint comes from weight clipping (eq. (5.6),
+        # eq-weight-clipping, TrainConfig.weight_clip), WGAN-GP (eq. (5.7)) or spectral norm (eq. (5.9)).
         return fake_logits.mean() - real_logits.mean()
 
     def g_loss(fake_logits: Tensor) -> Tensor:
-        # eq. (4.6): min_G -E[f(G(z))]
+        # eq. (5.5): min_G -E[f(G(z))]
         return -fake_logits.mean()
     return d_loss, g_loss
 

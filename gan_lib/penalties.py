@@ -1,4 +1,4 @@
-"""Regularisers of the discriminator: WGAN-GP and R1, chapter 4, eqs. (4.8) and (4.9)
+"""Regularisers of the discriminator: WGAN-GP and R1, chapter 5, eqs. (5.7) and (5.8)
 (labels eq-wgan-gp and eq-r1).
 
 Each penalty takes the discriminator, a real batch, a generated batch and a random
@@ -37,7 +37,7 @@ def no_penalty(discriminator, real, fake, rng=None, labels=None) -> torch.Tensor
 @PENALTIES.register("wgan-gp")
 def gradient_penalty(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor,
                      rng: torch.Generator | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:
-    """WGAN-GP (Gulrajani et al., 2017), chapter 4, eq. (4.8) (label eq-wgan-gp) without its weight
+    """WGAN-GP (Gulrajani et al., 2017), chapter 5, eq. (5.7) (label eq-wgan-gp) without its weight
     lambda: E[(||grad_x D(x_hat)||_2 - 1)^2] with x_hat = alpha * real + (1 - alpha) * fake and
     alpha ~ U[0, 1] drawn once per example; D(x_hat) is the raw output (logit) f of the critic.
     The norm is taken over all non-batch dimensions of each example."""
@@ -56,7 +56,7 @@ def gradient_penalty(discriminator: nn.Module, real: torch.Tensor, fake: torch.T
 @PENALTIES.register("r1")
 def r1_penalty(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor | None = None,
                rng: torch.Generator | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:
-    """R1 (Mescheder et al., 2018), chapter 4, eq. (4.9) (label eq-r1): 1/2 E_x[||grad_x D(x)||^2]
+    """R1 (Mescheder et al., 2018), chapter 5, eq. (5.8) (label eq-r1): 1/2 E_x[||grad_x D(x)||^2]
     on real data only, D(x) the logit. The paper's factor gamma/2: the trainer multiplies by the
     weight gamma (10 by default), this function supplies the 1/2."""
     gradient = _input_gradient(discriminator, real, labels)

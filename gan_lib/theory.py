@@ -185,7 +185,7 @@ def fit_discriminator(discriminator: nn.Module, sample_real: Sampler, sample_fak
 def fit_wasserstein_critic(critic: nn.Module, sample_real: Sampler, sample_fake: Sampler, steps: int = 2000,
                            batch_size: int = 512, lr: float = 1e-3, penalty_weight: float = 10.0,
                            seed: int = 0) -> list[float]:
-    """Train `critic` alone as WGAN-GP's critic (Gulrajani et al., 2017; chapter 4, eq-wgan-critic and
+    """Train `critic` alone as WGAN-GP's critic (Gulrajani et al., 2017; chapter 5, eq-wgan-critic and
     eq-wgan-gp): minimise E_fake[f] - E_real[f] + lambda E[(||grad f(x_hat)|| - 1)^2] against two fixed
     samplers, Adam with beta = (0, 0.9) and a linearly decaying learning rate. Afterwards
     `wasserstein_estimate(critic, real, fake)` estimates W1 (Kantorovich-Rubinstein duality); the

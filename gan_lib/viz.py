@@ -256,7 +256,7 @@ def plot_density_1d(distribution=None, fake: torch.Tensor | None = None, discrim
 
 
 def plot_signals(signals: torch.Tensor, ax=None, title: str | None = None, n: int = 4, offset: float = 2.5):
-    """The first `n` 1D signals (N, L) or (N, 1, L), stacked vertically `offset` apart (chapter 5)."""
+    """The first `n` 1D signals (N, L) or (N, 1, L), stacked vertically `offset` apart (chapter 6)."""
     ax = _axes(ax, (6, 3.5))
     x = signals[:, 0] if signals.ndim == 3 else signals
     if x.ndim != 2:

@@ -27,14 +27,14 @@ def test_a_run_saves_after_every_part_and_a_failing_part_leaves_the_others(tmp_p
     previous = {"time_to_quality": {"speedup": 14.4, "measured": {"date": "2026-12-03"}},
                 "book": {"seconds": {"old.ipynb": 1.0}}}
     (tmp_path / "speed.json").write_text(json.dumps(previous))
-    monkeypatch.setattr(speed, "SHIPPED", tmp_path)  # speed.json ships with gan_lib: chapter 7 shows it
+    monkeypatch.setattr(speed, "SHIPPED", tmp_path)  # speed.json ships with gan_lib: appendix A shows it
     monkeypatch.setattr(speed, "to_markdown", lambda results: "report")
     monkeypatch.setattr(speed, "measure_throughput", lambda *args, **kwargs: {"images_per_second": {"gan_lib": 9.0}})
     seen_by_the_book = {}
 
-    def book_that_fails(notebooks):  # chapter 7 reads the file while the book part runs
+    def book_that_fails(notebooks):  # appendix A reads the file while the book part runs
         seen_by_the_book.update(json.loads((tmp_path / "speed.json").read_text()))
-        raise RuntimeError("07_trends_and_challenges.ipynb did not run: KeyError: 'peak'")
+        raise RuntimeError("08_trends_and_challenges.ipynb did not run: KeyError: 'peak'")
 
     monkeypatch.setattr(speed, "measure_book", book_that_fails)
     monkeypatch.setattr(speed, "measure_playground", lambda: {"steps_per_s": 250.0})

@@ -338,10 +338,11 @@ def test_install_data_accepts_uncompressed_idx_files_in_gan_lib_data(tmp_path):
 
 
 @pytest.mark.parametrize("capabilities, expected", [
-    (["default", "avx2", "avx512"], "avx2"),  # AVX-512 CPU: other vector kernels than nbval's default
-    (["default", "avx2"], "avx2"),  # AVX2-only CPU: nbval's kernels, one thread instead of two
-    (["default"], "default"),  # no AVX2 (an Arm machine, or no /proc/cpuinfo)
+    (["default", "avx2", "avx512"], "avx2"),  # AVX-512 CPU: nbval runs AVX-512 kernels, the build AVX2
+    (["default", "avx2"], "default"),  # AVX2-only CPU: nbval runs AVX2, the build the unvectorised kernels
+    (["default"], "default"),  # no AVX2 (an Arm machine, or no /proc/cpuinfo): the same kernels twice
 ])
 def test_the_book_build_s_second_kernel_configuration(capabilities, expected):
-    second_kernels = load_tool("second_kernels").second_kernels
-    assert second_kernels(capabilities) == f"ATEN_CPU_CAPABILITY={expected} OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"
+    tool = load_tool("second_kernels")
+    assert tool.second_kernels(capabilities) == f"ATEN_CPU_CAPABILITY={expected} OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"
+    assert tool.first_kernels() == "OMP_NUM_THREADS=1 MKL_NUM_THREADS=1"  # one thread each: they run side by side

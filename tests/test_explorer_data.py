@@ -89,7 +89,7 @@ def test_data_file_round_trip():
 
 
 def test_chapter_grids():
-    assert set(E.CHAPTERS) == {"ch2", "ch4", "ch7"}
+    assert set(E.CHAPTERS) == {"ch2", "ch4", "ch8"}
     for chapter in E.CHAPTERS.values():
         assert chapter.steps[0] == 0 and list(chapter.steps) == sorted(set(chapter.steps))
         assert 10 <= len(chapter.steps) <= 20
@@ -112,11 +112,11 @@ def test_latent_plane_is_the_plane_of_the_first_two_axes():
 
 
 def tiny_chapter():
-    ch7 = E.CHAPTERS["ch7"]
-    loss = dataclasses.replace(ch7.knobs[1], options=tuple(o for o in ch7.knobs[1].options
+    ch8 = E.CHAPTERS["ch8"]
+    loss = dataclasses.replace(ch8.knobs[1], options=tuple(o for o in ch8.knobs[1].options
                                                             if o.id in ("hinge", "wasserstein")))
-    regulariser = dataclasses.replace(ch7.knobs[2], options=ch7.knobs[2].options[:2], default="none")
-    return dataclasses.replace(ch7, name="tiny", knobs=(loss, regulariser), steps=(0, 5, 10), base=dict(ch7.base, target="ring"),
+    regulariser = dataclasses.replace(ch8.knobs[2], options=ch8.knobs[2].options[:2], default="none")
+    return dataclasses.replace(ch8, name="tiny", knobs=(loss, regulariser), steps=(0, 5, 10), base=dict(ch8.base, target="ring"),
                                samples=16, resolution=8, manifold_side=4, real_points=20)
 
 
@@ -163,7 +163,7 @@ def test_committed_data_files_are_complete(path):
 
 
 def test_committed_data_cover_all_chapters():
-    assert [path.stem for path in COMMITTED] == ["ch2", "ch4", "ch7"]
+    assert [path.stem for path in COMMITTED] == ["ch2", "ch4", "ch8"]
 
 
 def test_refresh_metadata_rewords_without_retraining_but_refuses_another_grid():

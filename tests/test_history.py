@@ -90,7 +90,7 @@ def test_loss_curves_give_the_floats_that_float_gives():
 
 
 def _tiny_loops():
-    """Each per-step training loop of chapters 3 and 5, a few steps on tiny data."""
+    """Each per-step training loop of chapters 3 and 6, a few steps on tiny data."""
     from gan_lib.applications.cyclegan import CycleGANConfig, train_cyclegan
     from gan_lib.data import bimodal
     from gan_lib.applications.image_to_image import ImageToImageConfig, train_image_to_image

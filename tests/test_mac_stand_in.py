@@ -112,7 +112,7 @@ def test_a_chapter_configuration_trains_samples_and_measures_on_a_mac_stand_in(l
 
 @pytest.fixture(scope="module")
 def clothes():
-    """A few Fashion-MNIST training images in [-1, 1] with their labels, as chapter 5 uses them."""
+    """A few Fashion-MNIST training images in [-1, 1] with their labels, as chapter 6 uses them."""
     images = load_images("fashion-mnist", "train")
     return images.to_unit_range()[:256], images.labels[:256]
 

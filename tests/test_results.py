@@ -6,10 +6,10 @@ from gan_lib.registry import UnknownNameError
 
 
 def test_the_shipped_files_are_listed_by_name_and_read_through_the_package():
-    assert "speed.json" in results.names() and "ch08_stability_knobs.json" in results.names()
+    assert "speed.json" in results.names() and "stability_knobs.json" in results.names()
     assert not any(name.endswith(".md") for name in results.names())  # the tables beside them are for readers
     assert results.load_json("speed.json")["book"]["seconds"]
-    rows, meta = results.load_rows("ch08_stability_knobs.json")
+    rows, meta = results.load_rows("stability_knobs.json")
     assert rows and meta["script"] == "python tools/run_sweeps.py knobs"
     assert (results.DIRECTORY / "speed.json").read_text() == results.read_text("speed.json")  # where writers write
 

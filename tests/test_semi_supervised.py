@@ -31,7 +31,7 @@ def test_few_labels_takes_the_same_number_of_every_class():
 
 
 def test_real_fake_logit_gives_z_over_z_plus_one():
-    # Eq. (5.1): logits (0, 0) give Z = 2 and P(real) = 2/3; logits (log 3, log 5) give Z = 8, P = 8/9.
+    # Eq. (6.1): logits (0, 0) give Z = 2 and P(real) = 2/3; logits (log 3, log 5) give Z = 8, P = 8/9.
     logits = torch.tensor([[0.0, 0.0], [math.log(3), math.log(5)]])
     assert torch.allclose(torch.sigmoid(real_fake_logit(logits)), torch.tensor([2 / 3, 8 / 9]))
     with pytest.raises(ValueError, match=r"\(B, K\)"):
@@ -112,7 +112,7 @@ def test_bad_inputs_are_refused():
 
 
 def test_feature_matching_compares_features_of_one_and_the_same_discriminator(monkeypatch):
-    """Eq. (5.6) compares E f(x) and E f(G(z)) under the same D: the real features must come from the
+    """Eq. (6.6) compares E f(x) and E f(G(z)) under the same D: the real features must come from the
     D that G's features come from (the one just updated), not from D before its step."""
     from gan_lib.applications import semi_supervised
 

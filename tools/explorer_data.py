@@ -1,4 +1,4 @@
-"""Precomputed runs for the static explorers of the rendered book (chapters 2, 4 and 7).
+"""Precomputed runs for the static explorers of the rendered book (chapters 2, 4 and 8).
 
 The notebooks' playgrounds (gan_lib.widgets) train while the reader watches, but only in a live
 kernel; the static web page has none. This tool trains, with the real `gan_lib.Trainer`, every
@@ -10,10 +10,10 @@ THE OUTPUT IS COMMITTED: the book build does not run this tool. After a change t
 changes training, or to the grids below, regenerate and commit the data files:
 
     python tools/explorer_data.py --chapter ch2     # 12 toy runs, about 2 minutes on one CPU core
-    python tools/explorer_data.py --chapter ch7     # 28 toy runs (and 4 combinations gan_lib refuses), about 3 minutes
+    python tools/explorer_data.py --chapter ch8     # 28 toy runs (and 4 combinations gan_lib refuses), about 3 minutes
     python tools/explorer_data.py --chapter ch4     # 4 Fashion-MNIST DCGAN runs, about 2.5 minutes
     python tools/explorer_data.py --chapter all
-    python tools/explorer_data.py --chapter ch7 --metadata-only   # new wording (title, intro, labels) only
+    python tools/explorer_data.py --chapter ch8 --metadata-only   # new wording (title, intro, labels) only
 
 It trains on the CPU with one thread; the output is the same, byte for byte, for the same seed,
 gan_lib, PyTorch and CPU kernels (PyTorch's float results differ a little between CPUs, as the
@@ -184,7 +184,7 @@ class Knob:
 
 @dataclass(frozen=True)
 class Chapter:
-    name: str  # ch2, ch4, ch7
+    name: str  # ch2, ch4, ch8
     kind: str  # "toy" or "images"
     title: str
     intro: str
@@ -240,8 +240,8 @@ CHAPTERS: dict[str, Chapter] = {
                  "1", "k in Algorithm 1"),
         ),
         steps=TOY_STEPS, samples=200, resolution=48, manifold_side=17),
-    "ch7": Chapter(
-        name="ch7", kind="toy", title="Explorer: losses and regularisers of D",
+    "ch8": Chapter(
+        name="ch8", kind="toy", title="Explorer: losses and regularisers of D",
         intro=("Precomputed runs on the ring (8 modes) and the grid (25 modes): four losses, each with no constraint "
                "on D, spectral normalisation, the R1 penalty or the WGAN-GP penalty. The library refuses a "
                "Wasserstein critic with no Lipschitz constraint (none, or R1 alone, which flattens D only at the "

@@ -1,6 +1,6 @@
 """The GPU check: what must hold on a CUDA machine, in one script that runs there as the machine is.
 
-    python3 tools/gpu_check.py --out DIR [--data DIR] [--chapters 04,05,07] [--steps N] [--stand-in-t4]
+    python3 tools/gpu_check.py --out DIR [--data DIR] [--chapters 04,05,06,08] [--steps N] [--stand-in-t4]
 
 It needs only the machine's own python3 with torch (at least pyproject.toml's floor), numpy, scipy,
 scikit-learn, matplotlib and tqdm: no Jupyter, no nbval, no virtual environment, no package registry.
@@ -42,7 +42,8 @@ from gan_lib import Trainer, TrainConfig, load_generator, resume, sample_generat
 from gan_lib import device as device_module  # noqa: E402
 
 IMAGE_DATASETS = ("digits", "fashion-mnist")
-CHAPTERS = {"04": "04_training_in_practice", "05": "05_applications", "07": "07_trends_and_challenges"}
+CHAPTERS = {"04": "04_dcgan_end_to_end", "05": "05_when_training_goes_wrong", "06": "06_applications",
+            "08": "08_trends_and_challenges"}
 WIDGET_CELL = re.compile(r"ipywidgets|Playground\(|LatentExplorer\(")
 
 
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="folder with Fashion-MNIST's IDX files (sets GAN_LIB_DATA)")
     parser.add_argument("--device", default="cuda", help="the device to check (cpu: a dry run of the script)")
     parser.add_argument("--steps", type=int, default=20, help="timed steps per configuration")
-    parser.add_argument("--chapters", default="04,05,07", help="comma-separated chapter numbers ('' for none)")
+    parser.add_argument("--chapters", default="04,05,06,08", help="comma-separated chapter numbers ('' for none)")
     parser.add_argument("--stand-in-t4", action="store_true", help="switch native-bfloat16 detection off")
     args = parser.parse_args(argv)
     if args.data is not None:

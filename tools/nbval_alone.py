@@ -1,7 +1,7 @@
 """nbval on one chapter as a reader runs a downloaded notebook: a copy of it alone in an empty folder,
 its kernel importing gan_lib from the installed wheel, not from the repository.
 
-    python tools/nbval_alone.py notebooks/08_faq.ipynb
+    python tools/nbval_alone.py notebooks/09_faq.ipynb
 
 A chapter that still reads a file of the checkout (`../benchmarks/...`, `results/...`) fails here.
 `make notebooks` runs one chapter that reads committed results this way (the FAQ, the cheapest) and

@@ -1,4 +1,4 @@
-"""Chapter 5's longer semi-supervised comparison, saved for the chapter to load.
+"""Chapter 6's longer semi-supervised comparison, saved for the chapter to load.
 
     python tools/run_semi_supervised.py              # 2 label budgets x 3 seeds, up to 3,000 steps (about 30 CPU-minutes)
     python tools/run_semi_supervised.py --workers 3  # the same, three runs at a time (one CPU thread each)
@@ -7,7 +7,7 @@
 For every label budget (labels per class) and seed it trains the supervised baseline and the
 semi-supervised GAN of `gan_lib.applications.semi_supervised` with the same `SemiSupervisedConfig`, and
 records the Fashion-MNIST test accuracy of each after several step budgets (one run gives the
-whole learning curve). Rows go to gan_lib/results/ch05_semi_supervised.json (it ships with gan_lib,
+whole learning curve). Rows go to gan_lib/results/semi_supervised.json (it ships with gan_lib,
 read by `gan_lib.results.load_rows`), with the settings, the device and the torch version in `meta`.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ from gan_lib.book.sweep import save_rows  # noqa: E402
 LABELS_PER_CLASS = [20, 100]
 SEEDS = [0, 1, 2]
 EVAL_AT = [300, 1000, 3000]
-OUTPUT = RESULTS / "ch05_semi_supervised.json"
+OUTPUT = RESULTS / "semi_supervised.json"
 
 
 def one_run(job: tuple[int, int, list[int]]) -> list[dict]:
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 steps, one seed, written to /tmp")
     parser.add_argument("--workers", type=int, default=1, help="runs in parallel (each on one CPU thread)")
     args = parser.parse_args()
-    eval_at, seeds, output = ([10, 20], [0], Path("/tmp/ch05_semi_supervised.json")) if args.quick \
+    eval_at, seeds, output = ([10, 20], [0], Path("/tmp/semi_supervised.json")) if args.quick \
         else (EVAL_AT, SEEDS, OUTPUT)
     jobs = [(per_class, seed, eval_at) for per_class in LABELS_PER_CLASS for seed in seeds]
     started = time.perf_counter()

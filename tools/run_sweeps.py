@@ -1,9 +1,9 @@
-"""Run the long sweeps that chapters 7 and 8 load, and save their rows as JSON.
+"""Run the long sweeps that chapters 8 and 9 load, and save their rows as JSON.
 
     python tools/run_sweeps.py            # all sweeps, one after the other
-    python tools/run_sweeps.py losses     # chapter 7: every loss / penalty on the ring and the grid
-    python tools/run_sweeps.py knobs      # chapter 8: the "unstable training" remedies, tested
-    python tools/run_sweeps.py images     # chapter 7: every loss / penalty on 8x8 digits, image metrics
+    python tools/run_sweeps.py losses     # chapter 8: every loss / penalty on the ring and the grid
+    python tools/run_sweeps.py knobs      # chapter 9: the "unstable training" remedies, tested
+    python tools/run_sweeps.py images     # chapter 8: every loss / penalty on 8x8 digits, image metrics
     python tools/run_sweeps.py --quick    # a 20-step smoke version of each, written to /tmp
     python tools/run_sweeps.py images --variants "NS + spectral norm"   # re-run some variants only
 
@@ -40,7 +40,7 @@ EVAL_AT = [250, 500, 1000, 2000]  # one run measured at several budgets gives a 
 
 
 def loss_variants() -> list[dict]:
-    """Chapter 7: each GAN formulation with the settings of the paper that introduced it."""
+    """Chapter 8: each GAN formulation with the settings of the paper that introduced it."""
     return [
         variant("minimax", loss="minimax"),
         variant("non-saturating", loss="non-saturating"),
@@ -57,7 +57,7 @@ def loss_variants() -> list[dict]:
 
 
 def knob_variants() -> list[dict]:
-    """Chapter 8: the remedies for unstable training that readers are told to try, one at a time,
+    """Chapter 9: the remedies for unstable training that readers are told to try, one at a time,
     each against the same non-saturating baseline (Adam, lr 2e-4, betas (0.5, 0.999))."""
     return [
         variant("Adam (baseline)"),
@@ -73,10 +73,10 @@ def knob_variants() -> list[dict]:
 
 
 # name: (output file, variants, datasets, overrides of the base config, evaluation budgets)
-SWEEPS = {"losses": ("ch07_losses", loss_variants, ["ring", "grid"], {}, EVAL_AT),
-          "knobs": ("ch08_stability_knobs", knob_variants, ["ring"], {}, EVAL_AT),
-          # the image setup of chapter 7: the DCGAN on 8x8 digits, batch 64, image metrics on 360 samples
-          "images": ("ch07_losses_digits", loss_variants, ["digits"], {"batch_size": 64}, [500, 1000])}
+SWEEPS = {"losses": ("losses_toy", loss_variants, ["ring", "grid"], {}, EVAL_AT),
+          "knobs": ("stability_knobs", knob_variants, ["ring"], {}, EVAL_AT),
+          # the image setup of chapter 8: the DCGAN on 8x8 digits, batch 64, image metrics on 360 samples
+          "images": ("losses_digits", loss_variants, ["digits"], {"batch_size": 64}, [500, 1000])}
 
 
 def _rerun_plan(all_variants: list[dict], labels: list[str], path: Path) -> tuple[list[dict], list[dict], dict]:

@@ -1,4 +1,4 @@
-"""Unpaired image-to-image translation with CycleGAN (Zhu et al., 2017; chapter 5).
+"""Unpaired image-to-image translation with CycleGAN (Zhu et al., 2017; chapter 6).
 
 Two domains A and B with no pairs between them (sneakers and ankle boots, say). Two generators,
 G: A -> B and F: B -> A, and two discriminators: D_B tells real B images from G's translations,
@@ -60,7 +60,7 @@ class DomainDiscriminator(nn.Module):
 
 
 def cycle_consistency_loss(original: Tensor, reconstructed: Tensor) -> Tensor:
-    """The cycle term of eq. (5.11) for one direction: mean |reconstructed - original| over all pixels."""
+    """The cycle term of eq. (6.11) for one direction: mean |reconstructed - original| over all pixels."""
     if original.shape != reconstructed.shape:
         raise ValueError(f"original and reconstructed shapes differ: {tuple(original.shape)} vs "
                          f"{tuple(reconstructed.shape)}")
@@ -70,7 +70,7 @@ def cycle_consistency_loss(original: Tensor, reconstructed: Tensor) -> Tensor:
 def cyclegan_generator_loss(fake_b_scores: Tensor, fake_a_scores: Tensor, a: Tensor, a_reconstructed: Tensor,
                             b: Tensor, b_reconstructed: Tensor, loss: GANLoss, cycle_weight: float
                             ) -> dict[str, Tensor]:
-    """Eq. (5.11): both generators' adversarial losses (on D_B(G(a)) and D_A(F(b)), every patch) plus
+    """Eq. (6.11): both generators' adversarial losses (on D_B(G(a)) and D_A(F(b)), every patch) plus
     cycle_weight * (|F(G(a)) - a|_1 + |G(F(b)) - b|_1). Returns {"total", "adversarial", "cycle"}."""
     adversarial = loss.generator_loss(fake_b_scores.flatten()) + loss.generator_loss(fake_a_scores.flatten())
     cycle = cycle_consistency_loss(a, a_reconstructed) + cycle_consistency_loss(b, b_reconstructed)
@@ -82,7 +82,7 @@ class CycleGANConfig:
     """One CycleGAN run; defaults fit two Fashion-MNIST classes on a CPU in about half a minute."""
 
     loss: str = "non-saturating"  # adversarial loss by name (gan_lib.LOSSES); CycleGAN used "least-squares"
-    cycle_weight: float = 5.0  # lambda in eq. (5.11); CycleGAN's 10 keeps short runs too close to the input
+    cycle_weight: float = 5.0  # lambda in eq. (6.11); CycleGAN's 10 keeps short runs too close to the input
     steps: int = 300  # updates of both generators (and of both discriminators)
     batch_size: int = 32  # images of each domain per step
     lr: float = 1e-3  # Adam learning rate of all four networks; CycleGAN's 2e-4 is slow for 300 steps
@@ -144,7 +144,7 @@ def _check_domain(name: str, images: Tensor, batch_size: int) -> None:
 
 def train_cyclegan(config: CycleGANConfig, domain_a: Tensor, domain_b: Tensor) -> CycleGANRun:
     """Train G: A -> B and F: B -> A on unpaired images of two domains, (N_a, C, H, W) and (N_b, C, H, W)
-    in [-1, 1], by eqs. (5.10) and (5.11). The two sets need not have the same size or any pairing."""
+    in [-1, 1], by eqs. (6.10) and (6.11). The two sets need not have the same size or any pairing."""
     _check_domain("domain_a", domain_a, config.batch_size)
     _check_domain("domain_b", domain_b, config.batch_size)
     if domain_a.shape[1:] != domain_b.shape[1:]:

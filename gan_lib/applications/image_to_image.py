@@ -1,4 +1,4 @@
-"""Conditional image-to-image GANs for image restoration, pix2pix style (Isola et al., 2017; chapter 5).
+"""Conditional image-to-image GANs for image restoration, pix2pix style (Isola et al., 2017; chapter 6).
 
 A generator G restores a corrupted image c; a patch discriminator D sees (c, image) pairs.
 
@@ -94,7 +94,7 @@ def downsample(images: Tensor, rng: torch.Generator, noise_std: float = 0.0, hol
 
 
 def psnr(estimate: Tensor, target: Tensor, data_range: float = 2.0) -> Tensor:
-    """Eq. (5.8): peak signal-to-noise ratio per image, 10 log10(data_range^2 / MSE) in dB, shape (N,).
+    """Eq. (6.8): peak signal-to-noise ratio per image, 10 log10(data_range^2 / MSE) in dB, shape (N,).
 
     `data_range` is max - min of the pixel scale: 2 for images in [-1, 1], 1 for [0, 1], 255 for bytes.
     Identical images have infinite PSNR.
@@ -111,7 +111,7 @@ def psnr(estimate: Tensor, target: Tensor, data_range: float = 2.0) -> Tensor:
 
 def pix2pix_generator_loss(fake_patch_logits: Tensor, restored: Tensor, target: Tensor, loss: GANLoss | None,
                            l1_weight: float) -> dict[str, Tensor]:
-    """Eq. (5.7): loss.generator_loss on every patch logit + l1_weight * mean |restored - target|.
+    """Eq. (6.7): loss.generator_loss on every patch logit + l1_weight * mean |restored - target|.
     `loss=None` drops the adversarial term (the plain L1 network). Returns {"total", "adversarial", "l1"}."""
     l1 = (restored - target).abs().mean()
     adversarial = loss.generator_loss(fake_patch_logits.flatten()) if loss is not None else l1.new_zeros(())
@@ -128,7 +128,7 @@ class ImageToImageConfig:
     factor: int = 2  # the image is shrunk factor times in each direction ("downsample"; 28 -> 14 for 2)
     adversarial: bool = True  # False: train G on L1 alone (the baseline)
     loss: str = "non-saturating"  # GAN loss by name (gan_lib.LOSSES), applied per patch
-    l1_weight: float = 100.0  # lambda in eq. (5.7); pix2pix's value
+    l1_weight: float = 100.0  # lambda in eq. (6.7); pix2pix's value
     steps: int = 300  # updates of G (and of D)
     batch_size: int = 64  # images per step
     lr: float = 2e-4  # Adam learning rate of both networks

@@ -1,4 +1,4 @@
-"""Classification with few labels, with and without a GAN (chapter 5).
+"""Classification with few labels, with and without a GAN (chapter 6).
 
 The semi-supervised GAN of Salimans et al. (2016) turns the discriminator into a classifier
 with K + 1 outputs: the K real classes and "generated". Its K class logits l_1..l_K are all
@@ -56,7 +56,7 @@ def few_labels(labels: Tensor, per_class: int, seed: int = 0) -> Tensor:
 
 
 def real_fake_logit(class_logits: Tensor) -> Tensor:
-    """Eq. (5.3): the GAN logit log Z(x) = logsumexp_k l_k(x) of a K-class logit vector (B, K) -> (B,)."""
+    """Eq. (6.3): the GAN logit log Z(x) = logsumexp_k l_k(x) of a K-class logit vector (B, K) -> (B,)."""
     if class_logits.ndim != 2:
         raise ValueError(f"class_logits must have shape (B, K), got {tuple(class_logits.shape)}")
     return torch.logsumexp(class_logits, dim=1)
@@ -64,7 +64,7 @@ def real_fake_logit(class_logits: Tensor) -> Tensor:
 
 def semi_supervised_discriminator_loss(labelled_logits: Tensor, labels: Tensor, unlabelled_logits: Tensor,
                                        fake_logits: Tensor, unsupervised_weight: float = 1.0) -> dict[str, Tensor]:
-    """Eqs. (5.4) + (5.5). Returns {"total", "supervised", "unsupervised"} (scalars)."""
+    """Eqs. (6.4) + (6.5). Returns {"total", "supervised", "unsupervised"} (scalars)."""
     supervised = F.cross_entropy(labelled_logits, labels)
     unsupervised = bce_discriminator_loss(real_fake_logit(unlabelled_logits), real_fake_logit(fake_logits))
     return {"total": supervised + unsupervised_weight * unsupervised, "supervised": supervised,
@@ -72,7 +72,7 @@ def semi_supervised_discriminator_loss(labelled_logits: Tensor, labels: Tensor, 
 
 
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:
-    """Eq. (5.6): squared distance between the batch means of D's features on real and generated data."""
+    """Eq. (6.6): squared distance between the batch means of D's features on real and generated data."""
     if real_features.shape[1:] != fake_features.shape[1:]:
         raise ValueError(f"feature shapes differ: {tuple(real_features.shape)} vs {tuple(fake_features.shape)}")
     return (real_features.mean(0) - fake_features.mean(0)).pow(2).sum()
@@ -90,7 +90,7 @@ class SemiSupervisedConfig:
     hidden: int = 128  # size of the classifier's feature layer f
     dropout: float = 0.3  # dropout in the classifier
     latent_dim: int = 64  # size of G's noise z
-    unsupervised_weight: float = 1.0  # w in eq. (5.5)
+    unsupervised_weight: float = 1.0  # w in eq. (6.5)
     seed: int = 0  # seeds the networks, noise and batch order
     device: str = "auto"  # auto (CUDA, MPS, CPU), cpu, cuda or mps
     mixed_precision: bool | str = "auto"  # bfloat16 autocast on CUDA
@@ -137,7 +137,7 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
     for step in range(1, config.steps + 1):
         x, y = batches.next_batch()
         with autocast(device, amp):
-            loss = F.cross_entropy(classifier(x).float(), y)  # eq. (5.4) alone
+            loss = F.cross_entropy(classifier(x).float(), y)  # eq. (6.4) alone
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -151,7 +151,7 @@ def train_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tenso
 def train_semi_supervised(config: SemiSupervisedConfig, images: Tensor, labels: Tensor, unlabelled: Tensor,
                           num_classes: int = 10, callbacks: Iterable[StepCallback] = ()) -> ClassifierRun:
     """The semi-supervised GAN: the same classifier, trained on the labelled `images` and on
-    `unlabelled` images (N', C, H, W) against a generator, eqs. (5.4)-(5.6). Callbacks as in `train_supervised`."""
+    `unlabelled` images (N', C, H, W) against a generator, eqs. (6.4)-(6.6). Callbacks as in `train_supervised`."""
     _check_images(images, labels)
     _check_images(unlabelled, name="unlabelled")
     if images.shape[1:] != unlabelled.shape[1:]:

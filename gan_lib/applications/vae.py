@@ -1,4 +1,4 @@
-"""A variational autoencoder (Kingma & Welling, 2014), the GAN's closest rival (chapter 8).
+"""A variational autoencoder (Kingma & Welling, 2014), the GAN's closest rival (chapter 9).
 
 It trains on the same seeded batch streams as the GANs (`gan_lib.data.make_batches`) with
 the same latent size (the dataset's default in `gan_lib.models`), so the two can be compared
@@ -6,7 +6,7 @@ sample for sample with the same metrics.
 
 Model: an encoder q(z | x) = N(mu(x), diag sigma^2(x)) and a decoder p(x | z) = N(g(z), s^2 I)
 with a fixed observation standard deviation s, both multilayer perceptrons on flattened inputs.
-Training maximises the evidence lower bound (chapter 8, eq. `eq-elbo`):
+Training maximises the evidence lower bound (chapter 9, eq. `eq-elbo`):
 
     ELBO(x) = E_{q(z|x)}[log p(x | z)] - KL(q(z | x) || N(0, I))  <=  log p(x)
 

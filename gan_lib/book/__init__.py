@@ -3,7 +3,7 @@
 - `claims`: `claim` (a statement about the run, checked with a margin), `glue` (a number of the run
   in the text) and `Table`; the names below come from it, so a chapter writes
   `from gan_lib.book import claim, glue`;
-- `sweep`: train a grid of configurations over seeds and summarise their metrics (chapters 4, 7, 8);
+- `sweep`: train a grid of configurations over seeds and summarise their metrics (chapters 5, 8, 9);
 - `tables`: result rows as aligned text or Markdown;
 - `exercises`: the checkers of the code exercises;
 - `probes`: D's outputs on fixed points between updates (chapter 2).

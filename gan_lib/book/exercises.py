@@ -1,5 +1,5 @@
 """Checkers for the book's code exercises: chapter 3 (a gradient step on the Dirac-GAN), chapter 4
-(fix the article's training loop; the R1 penalty), chapter 6 (the Fréchet distance) and chapter 7
+(fix the article's training loop; the R1 penalty), chapter 7 (the Fréchet distance) and chapter 8
 (mode coverage on toy data).
 
 Each checker calls the reader's function on small seeded networks, compares it with the
@@ -205,7 +205,7 @@ def check_generator_loss(generator_loss: Callable) -> CheckReport:
     return report
 
 
-# --- chapter 6: the Fréchet distance ------------------------------------------------------------
+# --- chapter 7: the Fréchet distance ------------------------------------------------------------
 
 def _run_number(report: CheckReport, function: Callable, *args) -> float | None:
     """Call the reader's metric; record whether it runs and returns one finite number."""
@@ -234,7 +234,7 @@ def check_frechet_distance(frechet: Callable) -> CheckReport:
     (unbiased covariances), against `gan_lib.metrics.frechet_distance` on sets with known answers."""
     import numpy as np
 
-    report = CheckReport("Fréchet distance (chapter 6)")
+    report = CheckReport("Fréchet distance (chapter 7)")
     rng = np.random.default_rng(0)
     a = rng.normal(size=(500, 4)) @ np.diag([1.0, 2.0, 0.5, 1.5])  # (500, 4), unequal variances
     mixing = rng.normal(size=(4, 4))
@@ -258,7 +258,7 @@ def check_frechet_distance(frechet: Callable) -> CheckReport:
     return report
 
 
-# --- chapter 7: mode coverage ------------------------------------------------------------------
+# --- chapter 8: mode coverage ------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Modes:
@@ -297,10 +297,10 @@ def check_dirac_gan_step(step: Callable) -> CheckReport:
 
 def check_mode_coverage(coverage: Callable) -> CheckReport:
     """Check `coverage(samples, modes, std) -> (modes_captured, high_quality_fraction)` for samples (N, 2),
-    mode centres (K, 2) and the modes' standard deviation: the VEEGAN/PacGAN protocol of chapter 7
+    mode centres (K, 2) and the modes' standard deviation: the VEEGAN/PacGAN protocol of chapter 8
     (a sample is high quality within 3 std of its nearest mode; a mode is captured when it is the
     nearest mode of at least one high-quality sample), against `gan_lib.metrics.mode_coverage`."""
-    report = CheckReport("modes captured and % high quality (chapter 7)")
+    report = CheckReport("modes captured and % high quality (chapter 8)")
     modes, std = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), 0.05
     cases = {
         "two samples exactly on two modes": torch.tensor([[0.0, 0.0], [1.0, 0.0]]),
@@ -321,16 +321,16 @@ def check_mode_coverage(coverage: Callable) -> CheckReport:
     return report
 
 
-# --- chapter 4: the R1 penalty ----------------------------------------------------------------
+# --- chapter 5: the R1 penalty ----------------------------------------------------------------
 
 def check_r1_penalty(r1: Callable) -> CheckReport:
-    """Check `r1(discriminator, real) -> scalar`, the R1 penalty of chapter 4, eq. (4.9), without its
+    """Check `r1(discriminator, real) -> scalar`, the R1 penalty of chapter 5, eq. (5.8), without its
     weight: 1/2 E_x ||grad_x D(x)||_2^2 on a real batch (D's logit), differentiable with respect to
     D's weights, and leaving the caller's batch as it was. The reference is
     `gan_lib.penalties.r1_penalty`."""
     from ..penalties import r1_penalty
 
-    report = CheckReport("R1 penalty (chapter 4, eq. (4.9))")
+    report = CheckReport("R1 penalty (chapter 5, eq. (5.8))")
     _, discriminator, real, _ = _setup(seed=1)
     reference = r1_penalty(discriminator, real)
     _zero_grads(discriminator)

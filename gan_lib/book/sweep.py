@@ -1,4 +1,4 @@
-"""Sweeps: train a grid of configurations over several seeds and tabulate their metrics (chapters 7 and 8).
+"""Sweeps: train a grid of configurations over several seeds and tabulate their metrics (chapters 8 and 9).
 
     rows = run_sweep(TrainConfig(dataset="ring", steps=1000),
                      {"loss": ["non-saturating", "hinge"],
@@ -79,7 +79,7 @@ def expand_grid(base_config: TrainConfig, grid: Mapping[str, Sequence]) -> list[
 
 
 def toy_metrics(trainer, num_samples: int = 2500, sample_seed: int = 12345) -> dict:
-    """Mode coverage (chapter 7's protocol) of `num_samples` samples of a toy-data GAN:
+    """Mode coverage (chapter 8's protocol) of `num_samples` samples of a toy-data GAN:
     modes captured, % high-quality samples, reverse KL of the mode histogram to uniform."""
     from ..metrics import evaluate_toy_generator
 
@@ -105,7 +105,7 @@ def class_coverage(logits: torch.Tensor) -> dict:
 def image_metrics(trainer, num_samples: int | None = None, sample_seed: int = 0) -> dict:
     """FD, KID, precision, recall, density, coverage and classifier score of generated images against
     the test split (`num_samples`: default its size), in the features of the book's evaluation
-    classifier (chapter 6), plus `class_coverage` of the same images."""
+    classifier (chapter 7), plus `class_coverage` of the same images."""
     from ..data import load_images
     from ..metrics import evaluate_images, evaluation_classifier
 

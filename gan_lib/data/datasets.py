@@ -72,7 +72,7 @@ def _signal_batches(name: str):
     return make
 
 
-for _name in SIGNALS:  # 1D signals of chapter 5 (gan_lib.data.signals)
+for _name in SIGNALS:  # 1D signals of chapter 6 (gan_lib.data.signals)
     DATASETS.register(_name)(_signal_batches(_name))
 
 

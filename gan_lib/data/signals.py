@@ -1,4 +1,4 @@
-"""One-dimensional signals: sums of sinusoids with random frequencies and phases (chapter 5).
+"""One-dimensional signals: sums of sinusoids with random frequencies and phases (chapter 6).
 
 They stand in for audio or sensor time series: every signal is smooth and periodic, but no two
 are alike, and their power spectra say at a glance whether a generator got them right (all the

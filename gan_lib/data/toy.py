@@ -1,4 +1,4 @@
-"""2D toy distributions used to study GAN training (chapters 1-3 and 7).
+"""2D toy distributions used to study GAN training (chapters 1-3 and 8).
 
 The ring and grid follow the evaluation settings of VEEGAN (Srivastava et al., 2017)
 and PacGAN (Lin et al., 2018): 8 Gaussians on the unit circle with standard

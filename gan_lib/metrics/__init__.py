@@ -1,4 +1,4 @@
-"""Metrics that run offline (chapter 6): mode coverage on 2D mixtures, and image metrics
+"""Metrics that run offline (chapter 7): mode coverage on 2D mixtures, and image metrics
 computed in the features of a small classifier that gan_lib trains and caches itself.
 
 Toy mixtures: `mode_coverage(samples, distribution)`, `evaluate_toy_generator(trainer)`.

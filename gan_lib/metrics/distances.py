@@ -1,4 +1,4 @@
-"""Distances between two sets of features, and a classifier-based score (chapter 6).
+"""Distances between two sets of features, and a classifier-based score (chapter 7).
 
 Each function takes feature matrices (N, D) (torch tensors or numpy arrays), typically the
 penultimate activations of `evaluation_classifier` on real and generated images.
@@ -7,7 +7,7 @@ Why these are written here, not taken from torchmetrics: torchmetrics' `FrechetI
 and `KernelInceptionDistance` accept a custom feature extractor (any `nn.Module`), and
 tests/test_metrics_distances.py checks that both give our numbers on the same features. Our
 ~40 lines stay because they work on feature matrices directly (no metric object to feed batch
-by batch), compute in float64 throughout, and put the equations of chapter 6 next to the code
+by batch), compute in float64 throughout, and put the equations of chapter 7 next to the code
 that evaluates them; torchmetrics remains the cross-check.
 """
 from __future__ import annotations

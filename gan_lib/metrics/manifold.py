@@ -1,4 +1,4 @@
-"""Fidelity and diversity from k-nearest-neighbour balls in feature space (chapter 6).
+"""Fidelity and diversity from k-nearest-neighbour balls in feature space (chapter 7).
 
 A set of feature vectors approximates its manifold by the union of balls around each
 point whose radius is the distance to its k-th nearest neighbour in the same set.

@@ -1,4 +1,4 @@
-"""Compare 1D signals through their power spectra (chapter 5).
+"""Compare 1D signals through their power spectra (chapter 6).
 
 A generator of signals can fool the eye sample by sample and still get the frequencies wrong:
 too much power at high frequencies (noise, checkerboard artefacts of transposed convolutions)
@@ -46,7 +46,7 @@ def mean_spectrum(signals: Tensor, window: str | None = "hann") -> Tensor:
 
 
 def spectral_distance(signals_a: Tensor, signals_b: Tensor, window: str | None = "hann") -> float:
-    """Eq. (5.12): total-variation distance between the normalised mean spectra, 1/2 sum_k |p_k - q_k|, in [0, 1]:
+    """Eq. (6.12): total-variation distance between the normalised mean spectra, 1/2 sum_k |p_k - q_k|, in [0, 1]:
     0 when power is spread over frequencies identically, 1 when the two sets share no frequency."""
     p, q = mean_spectrum(signals_a, window), mean_spectrum(signals_b, window)
     if p.shape != q.shape:

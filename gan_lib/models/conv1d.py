@@ -1,4 +1,4 @@
-"""One-dimensional DCGAN networks for signals (chapter 5), in the spirit of WaveGAN (Donahue et al., 2019).
+"""One-dimensional DCGAN networks for signals (chapter 6), in the spirit of WaveGAN (Donahue et al., 2019).
 
 The DCGAN recipe with the 2D convolutions replaced by 1D ones: G maps z to a short
 (4w, L/8) feature sequence and doubles its length three times with stride-2 transposed

@@ -1,4 +1,4 @@
-"""A small convolutional classifier, used as the semi-supervised GAN's discriminator (chapter 5).
+"""A small convolutional classifier, used as the semi-supervised GAN's discriminator (chapter 6).
 
 Two stride-2 convolutions and a hidden linear layer: `features(x)` is that hidden layer (what
 feature matching compares), `forward(x)` returns K class logits. The same network trained on

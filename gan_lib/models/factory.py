@@ -36,7 +36,7 @@ def toy_dimension(dataset: str) -> int:
 
 
 def signal_shape(dataset: str) -> tuple[int, int] | None:
-    """(channels, length) for the 1D signal datasets of chapter 5 (gan_lib.data.signals), else None."""
+    """(channels, length) for the 1D signal datasets of chapter 6 (gan_lib.data.signals), else None."""
     from ..data.signals import SIGNALS
 
     return SIGNALS[dataset].shape if dataset in SIGNALS else None

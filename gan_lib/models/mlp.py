@@ -1,4 +1,4 @@
-"""Multilayer perceptrons for the 2D toy distributions (chapters 1-3, 7)."""
+"""Multilayer perceptrons for the 2D toy distributions (chapters 1-3, 8)."""
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,4 @@
-"""Image-to-image networks in the style of pix2pix (Isola et al., 2017), sized for 28x28 images (chapter 5).
+"""Image-to-image networks in the style of pix2pix (Isola et al., 2017), sized for 28x28 images (chapter 6).
 
 `UNetGenerator` maps a corrupted image to a restored one. Its encoder halves the resolution
 `depth` times; its decoder doubles it back, and each decoder stage also sees the encoder

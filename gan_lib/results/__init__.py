@@ -2,14 +2,14 @@
 is installed (on Colab, or as one downloaded notebook), not only from a checkout of the repository.
 
 A chapter reads one by name, through `importlib.resources`: `load_json("speed.json")`, or
-`load_rows("ch07_losses.json")` for the rows of a sweep. Who writes each (in the repository; the
+`load_rows("losses_toy.json")` for the rows of a sweep. Who writes each (in the repository; the
 chapter's text says how long it takes), and who reads it:
 
-- recipes.json, recipes-steps.json: `python -m benchmarks.recipes [--by-steps]` (`make bench`); chapter 4
-- speed.json: `python -m benchmarks.speed` (`make bench`); chapter 7
-- ch05_semi_supervised.json: `python tools/run_semi_supervised.py`; chapter 5
-- ch07_losses.json, ch07_losses_digits.json: `python tools/run_sweeps.py losses` and `images`; chapter 7
-- ch08_stability_knobs.json: `python tools/run_sweeps.py knobs`; chapter 8
+- recipes.json, recipes-steps.json: `python -m benchmarks.recipes [--by-steps]` (`make bench`); appendix A
+- speed.json: `python -m benchmarks.speed` (`make bench`); appendix A
+- semi_supervised.json: `python tools/run_semi_supervised.py`; chapter 6
+- losses_toy.json, losses_digits.json: `python tools/run_sweeps.py losses` and `images`; chapter 8
+- stability_knobs.json: `python tools/run_sweeps.py knobs`; chapter 9
 
 The `.md` beside a benchmark's `.json` holds the same figures as tables, for a reader of the repository.
 """

@@ -1,6 +1,6 @@
 """Interactive playgrounds (ipywidgets) on the real gan_lib.Trainer, and their static stand-ins.
 
-- `ToyPlayground`: GAN Lab's knobs and views on 2D targets (chapters 2 and 7);
+- `ToyPlayground`: GAN Lab's knobs and views on 2D targets (chapters 2 and 8);
 - `ImagePlayground`: a bounded DCGAN run on digits or Fashion-MNIST, then a latent-space explorer (chapter 4);
 - `static_sweep` (module `knob_grid`): a figure of short runs over two knobs, for the static book (no kernel
   there); not to be confused with `gan_lib.book.sweep`, which tabulates metrics of many full runs.

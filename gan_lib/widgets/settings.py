@@ -1,4 +1,4 @@
-"""The knobs of the playgrounds, checked before a trainer is built (chapters 2, 4 and 7).
+"""The knobs of the playgrounds, checked before a trainer is built (chapters 2, 4, 5 and 8).
 
 `ToySettings` and `ImageSettings` are plain dataclasses: the widgets read their values
 from the controls, `validate()` refuses a combination that gan_lib cannot train (with a
@@ -48,7 +48,7 @@ def _check_names(loss: str, penalty: str, optimizer: str | None = None) -> None:
 
 
 def _check_lipschitz(loss: str, penalty: str, spectral_norm: bool, weight_clip: float | None) -> None:
-    """The Wasserstein critic estimates W1 only if it is 1-Lipschitz (chapter 7); without a
+    """The Wasserstein critic estimates W1 only if it is 1-Lipschitz (chapter 8); without a
     constraint its scores grow without bound and training is meaningless. R1 does not count:
     it flattens D only at the real data, and the critic can still grow steep elsewhere."""
     if loss == "wasserstein" and penalty != "wgan-gp" and not spectral_norm and weight_clip is None:

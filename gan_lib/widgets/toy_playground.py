@@ -1,4 +1,4 @@
-"""The 2D playground: GAN Lab's knobs and views in a notebook, on the real gan_lib.Trainer (chapters 2, 4, 7).
+"""The 2D playground: GAN Lab's knobs and views in a notebook, on the real gan_lib.Trainer (chapters 2, 5, 8).
 
     from gan_lib.widgets import ToyPlayground
     ToyPlayground(target="grid", loss="hinge")      # the last line of a cell displays it

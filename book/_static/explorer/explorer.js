@@ -1,5 +1,5 @@
 /*
- * GAN Book explorer: precomputed GAN runs, browsed in the static book (chapters 2, 4 and 7).
+ * GAN Book explorer: precomputed GAN runs, browsed in the static book (chapters 2, 4 and 8).
  *
  * A page holds `<div class="gan-explorer" data-explorer="ch2"></div>` and loads the chapter's data
  * with `<script src="../_static/explorer/ch2.js"></script>`; the data file (written by
