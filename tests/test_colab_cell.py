@@ -75,8 +75,9 @@ def test_every_chapter_starts_with_the_generated_colab_cell_removed_from_the_pag
 
 def test_every_toc_chapter_is_checked():
     assert [path.stem for path in colab_cell.toc_notebooks()] == [
-        "00_quickstart", "01_background", "02_core_concepts", "03_algorithm_and_math", "04_dcgan_end_to_end", "05_when_training_goes_wrong",
-        "06_applications", "07_tools_and_resources", "08_trends_and_challenges", "09_faq"]
+        "00_quickstart", "01_background", "02_core_concepts", "03_algorithm_and_math", "04_dcgan_end_to_end",
+        "05_when_training_goes_wrong", "06_applications", "07_tools_and_resources", "08_trends_and_challenges", "09_faq",
+        "appendix_a_settings_and_speed"]
 
 
 @pytest.mark.parametrize("url", [URL, None])

@@ -1,6 +1,6 @@
 """Checkers for the book's code exercises: chapter 3 (a gradient step on the Dirac-GAN), chapter 4
-(fix the article's training loop; the R1 penalty), chapter 7 (the Fréchet distance) and chapter 8
-(mode coverage on toy data).
+(fix the article's training loop), chapter 5 (the R1 penalty), chapter 7 (the Fréchet distance) and
+chapter 8 (mode coverage on toy data).
 
 Each checker calls the reader's function on small seeded networks, compares it with the
 library's own implementation, and returns a `CheckReport` that says, check by check, what is
