@@ -44,15 +44,16 @@ def _register(name: str, description: str, output_is_logit: bool = True):
 
 
 def bce_discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-    """Eq. (3.2): D maximises V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], i.e. minimises
-    E[softplus(-real_logit)] + E[softplus(fake_logit)], the binary cross-entropy of
-    labelling real data 1 and generated data 0."""
+    """Eq. (3.2): D maximises V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], i.e.
+    minimises E[softplus(-real_logit)] + E[softplus(fake_logit)], the binary
+    cross-entropy of labelling real data 1 and generated data 0."""
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
 def minimax_generator_loss(fake_logits: Tensor) -> Tensor:
-    """Eq. (3.3), the saturating loss: G minimises E[log(1 - D(G(z)))] = E[-softplus(fake_logit)].
-    Its gradient vanishes when D confidently rejects the fakes (D(G(z)) -> 0)."""
+    """Eq. (3.3), the saturating loss: G minimises E[log(1 - D(G(z)))]
+    = E[-softplus(fake_logit)]. Its gradient vanishes when D confidently rejects the
+    fakes (D(G(z)) -> 0)."""
     return -F.softplus(fake_logits).mean()
 
 

@@ -243,71 +243,88 @@ class Trainer:
         return z, labels
 
     def discriminator_step(self) -> dict[str, torch.Tensor]:
-        """Update D: minimise its loss on a real and a generated batch (eq. 3.2 for the BCE losses),
-        plus the weighted penalty. G is held fixed (its output is computed without a graph).
+        """Update D: minimise its loss on a real and a generated batch (eq. 3.2 for the
+        BCE losses), plus the weighted penalty. G is held fixed (its output is computed
+        without a graph).
 
-        In a conditional GAN the generated batch carries the real batch's labels: D compares real and
-        generated images of the same classes, and each WGAN-GP interpolate lies between a real and a
-        generated image of one class, so scoring it with that class is meaningful. (G's own step draws
-        uniform labels.) The penalty is computed in float32, outside mixed precision: its double
-        backward and the norm of a gradient near 1 are what bfloat16 rounds worst.
+        In a conditional GAN the generated batch carries the real batch's labels: D
+        compares real and generated images of the same classes, and each WGAN-GP
+        interpolate lies between a real and a generated image of one class, so scoring
+        it with that class is meaningful. (G's own step draws uniform labels.) The
+        penalty is computed in float32, outside mixed precision: its double backward and
+        the norm of a gradient near 1 are what bfloat16 rounds worst.
 
-        With `joint_d_batch`, D scores both batches as one batch of 2B, in fewer, larger operations. For a
-        D with neither batch norm nor spectral norm that is the same loss and gradients (to rounding) at
-        every step. With batch norm in D it is a different model: the statistics mix real and generated
-        images. With spectral norm it is a slightly different run: each forward pass in training mode
-        advances the power iteration that estimates every layer's largest singular value, so the two
-        separate passes advance it twice per D step and the joint pass once; the first step agrees,
-        later ones differ by as much as the estimates do."""
+        With `joint_d_batch`, D scores both batches as one batch of 2B, in fewer, larger
+        operations. For a D with neither batch norm nor spectral norm that is the same
+        loss and gradients (to rounding) at every step. With batch norm in D it is a
+        different model: the statistics mix real and generated images. With spectral
+        norm it is a slightly different run: each forward pass in training mode advances
+        the power iteration that estimates every layer's largest singular value, so the
+        two separate passes advance it twice per D step and the joint pass once; the
+        first step agrees, later ones differ by as much as the estimates do."""
         config = self.config
+        D = self.train_discriminator
         real, real_labels = self.batches.next_batch()
-        real_labels = real_labels if self.num_classes else None  # labels reach D only in a conditional GAN
+        # labels reach D only in a conditional GAN
+        real_labels = real_labels if self.num_classes else None
         z, _ = self.noise(len(real))
-        fake_labels = real_labels  # pairs each fake with a real example's class (see above)
+        fake_labels = real_labels  # each fake gets a real example's class (see above)
         with torch.no_grad(), autocast(self.device, self.amp_dtype):
             fake = _call(self.train_generator, z, fake_labels)
         with autocast(self.device, self.amp_dtype):
-            if config.joint_d_batch:  # one pass over 2B images: larger matrix multiplies, one launch per layer
-                both_labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-                both = _call(self.train_discriminator, torch.cat([real, fake.to(real.dtype)]), both_labels).float()
+            if config.joint_d_batch:  # one pass over 2B images: larger matrices
+                both = torch.cat([real, fake.to(real.dtype)])
+                both_labels = None
+                if real_labels is not None:
+                    both_labels = torch.cat([real_labels, fake_labels])
+                both = _call(D, both, both_labels).float()
                 real_logits, fake_logits = both.split([len(real), len(fake)])
             else:
-                real_logits = _call(self.train_discriminator, real, real_labels).float()
-                fake_logits = _call(self.train_discriminator, fake, fake_labels).float()
+                real_logits = _call(D, real, real_labels).float()
+                fake_logits = _call(D, fake, fake_labels).float()
             d_loss = self.loss.discriminator_loss(real_logits, fake_logits)
         if config.penalty != "none":
             with full_float32(self.device):  # no TF32 either: see configure_cuda_math
-                penalty = self.penalty(self.train_discriminator, real, fake.to(real.dtype), self.rng, real_labels)
+                fake = fake.to(real.dtype)
+                penalty = self.penalty(D, real, fake, self.rng, real_labels)
         else:
             penalty = d_loss.new_zeros(())
         total = d_loss + config.weight_of_penalty * penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
-        grad_norm = _grad_norm(self.discriminator, config.grad_clip) if self._logging_step() or config.grad_clip else None
+        grad_norm = None
+        if self._logging_step() or config.grad_clip:
+            grad_norm = _grad_norm(self.discriminator, config.grad_clip)
         self.opt_d.step()
         if config.weight_clip is not None:
             with torch.no_grad():
                 for parameter in self.discriminator.parameters():
                     parameter.clamp_(-config.weight_clip, config.weight_clip)
         real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
-        if self.loss.output_is_logit:  # D's output is a logit: sigmoid of it is D's probability of "real"
-            d_real, d_fake = torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
+        if self.loss.output_is_logit:  # its sigmoid is D's probability of "real"
+            d_real = torch.sigmoid(real_logits).mean()
+            d_fake = torch.sigmoid(fake_logits).mean()
         else:  # a score (least squares, hinge, Wasserstein): no probability to report
             d_real = d_fake = real_logits.new_tensor(math.nan)
-        return {"d_loss": total.detach(), "penalty": penalty.detach(), "d_grad_norm": grad_norm,
-                "d_real": d_real, "d_fake": d_fake,
+        return {"d_loss": total.detach(), "penalty": penalty.detach(),
+                "d_grad_norm": grad_norm, "d_real": d_real, "d_fake": d_fake,
                 "d_real_score": real_logits.mean(), "d_fake_score": fake_logits.mean()}
 
     def generator_step(self) -> dict[str, torch.Tensor]:
-        """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed D."""
+        """Update G: minimise the generator loss (eq. 3.3 or 3.4, ...) through a fixed
+        D."""
         z, labels = self.noise(self.local_batch_size)
-        with frozen(self.discriminator):  # no gradients for D's weights: saves a third of the backward
+        # no gradients for D's weights: saves a third of the backward pass
+        with frozen(self.discriminator):
             with autocast(self.device, self.amp_dtype):
-                fake_logits = _call(self.train_discriminator, _call(self.train_generator, z, labels), labels).float()
+                fake = _call(self.train_generator, z, labels)
+                fake_logits = _call(self.train_discriminator, fake, labels).float()
                 g_loss = self.loss.generator_loss(fake_logits)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
-        grad_norm = _grad_norm(self.generator, self.config.grad_clip) if self._logging_step() or self.config.grad_clip else None
+        grad_norm = None
+        if self._logging_step() or self.config.grad_clip:
+            grad_norm = _grad_norm(self.generator, self.config.grad_clip)
         self.opt_g.step()
         if self.ema is not None:
             self.ema.update(self.generator)
@@ -325,12 +342,14 @@ class Trainer:
             d_stats = self.discriminator_step()
         g_stats = self.generator_step()
         if self._logging_step():
-            row = {**d_stats, **g_stats}
-            self.history.append(step=self.step + 1, **{k: float(v) for k, v in row.items()})
+            row = {key: float(value) for key, value in {**d_stats, **g_stats}.items()}
+            self.history.append(step=self.step + 1, **row)
             if not self.history.is_finite():
-                values = ", ".join(f"{name}={float(row[name]):.4g}" for name in DIVERGENCE_FIELDS)
-                raise TrainingDivergedError(f"training diverged at step {self.step + 1}: {values}. Try smaller "
-                                            "learning rates, a gradient penalty or spectral norm, or grad_clip.")
+                values = ", ".join(f"{key}={row[key]:.4g}" for key in DIVERGENCE_FIELDS)
+                raise TrainingDivergedError(
+                    f"training diverged at step {self.step + 1}: {values}. Try "
+                    "smaller learning rates, a gradient penalty or spectral norm, "
+                    "or grad_clip.")
         self.step += 1
 
     def request_stop(self) -> None:

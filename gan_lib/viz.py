@@ -46,11 +46,31 @@ def plot_samples(images: torch.Tensor, nrow: int | None = None, ax=None, title: 
     return ax
 
 
-def plot_history(history: History, ax=None, keys=("d_loss", "g_loss"), title: str = "Losses"):
-    """Curves of the chosen History columns against the generator step."""
+def running_mean(values, window: int) -> list[float]:
+    """The trailing mean over `window` points, m_i = (x_{i-w+1} + ... + x_i) / w, over the points there are
+    at the start (m_0 = x_0)."""
+    if not isinstance(window, int) or window < 1:
+        raise ValueError(f"window={window!r}: the running mean needs a whole number of points, 1 or more")
+    means, total = [], 0.0
+    for i, value in enumerate(values):
+        total += value
+        if i >= window:
+            total -= values[i - window]
+        means.append(total / min(i + 1, window))
+    return means
+
+
+def plot_history(history: History, ax=None, keys=("d_loss", "g_loss"), title: str = "Losses", smooth: int = 1):
+    """Curves of the chosen History columns against the generator step. With `smooth` > 1 each column is
+    drawn faintly as logged and, over it, its running mean over `smooth` logged points."""
     ax = _axes(ax, (6, 3.5))
     for key in keys:
-        ax.plot(history["step"], history[key], label=key)
+        if smooth == 1:
+            ax.plot(history["step"], history[key], label=key)
+            continue
+        raw, = ax.plot(history["step"], history[key], alpha=0.3, lw=0.8)
+        ax.plot(history["step"], running_mean(history[key], smooth), color=raw.get_color(),
+                label=f"{key}, running mean")
     ax.set_xlabel("generator step")
     ax.set_ylabel(" / ".join(keys) if len(keys) < 3 else "value")
     ax.set_title(title)

@@ -15,6 +15,14 @@ def test_a_claim_that_holds_prints_true(capsys):
         "all 8 modes captured: True", "JSD below 0.15 nats: True", "resumed run is bit-identical: True"]
 
 
+def test_a_long_claim_is_printed_on_lines_that_fit_the_book_s_code_boxes(capsys):
+    text = "generated images are no closer to the training set than real test images are (median distance ratio)"
+    claim(text, 1.02, at_least=0.9)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(len(line) <= 88 for line in lines) and lines[1].startswith("    ")
+    assert " ".join(line.strip() for line in lines) == f"{text}: True"
+
+
 def test_a_failed_claim_raises_with_the_measured_value_and_the_bound(monkeypatch):
     monkeypatch.delenv("GAN_BOOK_CLAIMS", raising=False)
     with pytest.raises(ClaimFailed, match=r"'all 8 modes captured'.*measured 6 .*at least 8"):
@@ -76,3 +84,27 @@ def test_table_renders_markdown_for_the_book_and_aligned_text_for_nbval():
         "hinge           7.5     3",
         "a|b               -     2",
     ]
+
+
+def test_a_table_from_row_lists_right_aligns_numbers_given_as_text_and_refuses_a_short_row():
+    from gan_lib.book import Table
+
+    table = Table.from_rows(["images", "FD", "runs"], [["real", "0.52", 3], ["generated", "12.30", 10]],
+                            caption="**Table 4.2.** Two sets")
+    assert table._repr_markdown_().splitlines() == [
+        "**Table 4.2.** Two sets", "",
+        "| images | FD | runs |",
+        "|:---|---:|---:|",
+        "| real | 0.52 | 3 |",
+        "| generated | 12.30 | 10 |",
+    ]
+    assert repr(table).splitlines()[1:] == [
+        "images        FD  runs",
+        "---------  -----  ----",
+        "real        0.52     3",
+        "generated  12.30    10",
+    ]
+    mixed = Table.from_rows(["seeds", "accuracy"], [["1, 2, 3", "74.3%"], ["4", "-"]])
+    assert mixed.markdown.splitlines()[1] == "|:---|---:|"  # a list of numbers is text; a percentage a number
+    with pytest.raises(ValueError, match="row 2 has 1 cells for 2 columns"):
+        Table.from_rows(["a", "b"], [[1, 2], [3]])

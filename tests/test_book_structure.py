@@ -6,6 +6,7 @@ These checks would have caught a chapter that lost its last third: its exercises
 it made, and the "chapter 8 explains ..." promises of other chapters.
 """
 import ast
+import inspect
 import json
 import re
 from pathlib import Path
@@ -129,6 +130,50 @@ def test_every_figure_is_followed_by_its_caption(path):
             f"{path.name}, cell {index}: a figure without a '**Figure N.k.**' caption in the next markdown cell"
 
 
+TABLE_CAPTION = re.compile(r"\*\*Table ([0-9]+|[A-Z])\.(\d+)\.\*\*")
+TABLE_CALL = re.compile(r"\bTable(?:\.from_rows)?\(")
+
+
+def tables_of(path: Path) -> list[tuple[str, str]]:
+    """Where each table of a chapter or appendix is shown, in page order, with the caption it has ('' for none):
+    a Markdown pipe table has it as the paragraph right above; a `Table(...)` of a code cell as `caption=`
+    (a literal, or a name bound to one in the cell); a glued Markdown table ({glue:md}) right above the block."""
+    found = []
+    for index, cell in enumerate(cells(path)):
+        text = source(cell)
+        if cell["cell_type"] == "code":
+            assert "<table" not in text, f"{path.name}, cell {index}: an HTML table; use gan_lib.book.Table with a caption"
+            literal = TABLE_CAPTION.search(text)  # the caption, given in the call or bound to a name in the cell
+            for call in TABLE_CALL.finditer(text):
+                depth, end = 1, call.end()
+                while depth and end < len(text):  # the call's arguments, up to its closing bracket
+                    depth += {"(": 1, ")": -1}.get(text[end], 0)
+                    end += 1
+                captioned = "caption=" in text[call.end():end] and literal
+                found.append((f"cell {index}", literal.group(0) if captioned else ""))
+            continue
+        if cell["cell_type"] != "markdown":
+            continue
+        blocks = re.split(r"\n\s*\n", text)
+        for number, block in enumerate(blocks):
+            starts_table = block.lstrip().startswith("|") or block.lstrip().startswith("```{glue:md}")
+            if starts_table:
+                above = blocks[number - 1].strip() if number else ""
+                caption = TABLE_CAPTION.match(above)
+                found.append((f"cell {index}", caption.group(0) if caption else ""))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + list(APPENDICES.values()), ids=lambda p: p.stem)
+def test_every_table_has_a_numbered_caption(path):
+    tables = tables_of(path)
+    missing = [where for where, caption in tables if not caption]
+    assert not missing, f"{path.name}: a table without a '**Table N.k.**' caption at {missing}"
+    numbers = [int(k) for _, k in TABLE_CAPTION.findall("\n".join(source(c) for c in cells(path)))
+               if _ == number_of(path)]
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: Table captions numbered {numbers}"
+
+
 def test_chapter_and_exercise_mentions_resolve():
     for name, text in all_text().items():
         for chapter in CHAPTER_MENTION.findall(text):
@@ -149,13 +194,65 @@ def test_every_exercise_checker_is_used_by_a_chapter():
     assert not unused, f"gan_lib.book.exercises checkers no chapter uses: {unused}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_code_lines_fit_the_page(path):
-    for index, cell in enumerate(cells(path)):
-        if cell["cell_type"] != "code":
+FENCE = re.compile(r"^\s*(```+|~~~+)\s*([^\s`]*)")
+
+
+def fenced_code(text: str) -> list[str]:
+    """The lines of the code blocks (```python, ~~~, ```bash, ...) of Markdown text; not those of
+    directives (```{math}, ```{admonition}), whose content is prose or TeX."""
+    lines = []
+    stack = []  # (fence, is it code?) of each open block, innermost last
+    for line in text.splitlines():
+        match = FENCE.match(line)
+        if match and stack and match.group(1)[0] == stack[-1][0][0] and len(match.group(1)) >= len(stack[-1][0]) \
+                and not match.group(2):
+            stack.pop()
             continue
-        for line in source(cell).splitlines():
-            assert len(line) <= MAX_CODE_LINE, f"{path.name}, cell {index}: {len(line)} characters: {line[:60]}..."
+        if match and (not stack or not stack[-1][1]):
+            stack.append((match.group(1), not match.group(2).startswith("{")))
+            continue
+        if stack and stack[-1][1]:
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + list(APPENDICES.values()) + PAGES, ids=lambda p: p.stem)
+def test_code_lines_fit_the_page(path):
+    """Code cells and the code blocks of the prose keep to 88 characters: book/_static/layout.css
+    makes room for that many at 1280 px."""
+    if path.suffix == ".md":
+        blocks = [("", path.read_text())]
+    else:
+        blocks = [(f"cell {index}", source(cell) if cell["cell_type"] == "code" else "\n".join(fenced_code(source(cell))))
+                  for index, cell in enumerate(cells(path)) if cell["cell_type"] in ("code", "markdown")]
+    for where, text in blocks:
+        for line in (fenced_code(text) if path.suffix == ".md" else text.splitlines()):
+            assert len(line) <= MAX_CODE_LINE, f"{path.name}, {where}: {len(line)} characters: {line[:60]}..."
+
+
+GETSOURCE = re.compile(r"inspect\.getsource\(([\w.]+)\)")
+
+
+def test_library_code_a_chapter_lists_fits_the_page():
+    """`print(inspect.getsource(gan_lib.Trainer.generator_step))` shows gan_lib's own lines: they
+    keep to the chapters' 88 characters, or the listing scrolls sideways."""
+    import importlib
+
+    import gan_lib
+    from gan_lib import losses
+
+    names = {"gan_lib": gan_lib, **{name: getattr(losses, name) for name in dir(losses)}}
+    listed = 0
+    for path in NOTEBOOKS + list(APPENDICES.values()):
+        for dotted in GETSOURCE.findall(all_code(path)):
+            head, *rest = dotted.split(".")
+            target = names.get(head) or importlib.import_module(head)
+            for attribute in rest:
+                target = getattr(target, attribute)
+            listed += 1
+            for line in inspect.getsource(target).splitlines():
+                assert len(line) <= MAX_CODE_LINE, f"{path.name} lists {dotted}: {len(line)} characters: {line.strip()[:60]}"
+    assert listed >= 5  # chapter 3's losses and train_step, appendix A's two steps
 
 
 # --- stale references: what a split or a renumbering of chapters leaves behind -----------------------------

@@ -215,3 +215,15 @@ def test_a_correct_r1_penalty_passes_and_common_slips_fail():
     assert failed(check_r1_penalty(on_the_callers_batch)) == ["leaves the caller's batch unchanged"]
     assert failed(check_r1_penalty(lambda discriminator, real: 1 / 0)) == ["the function runs"]
     assert failed(check_r1_penalty(lambda discriminator, real: 0.5)) == ["returns a scalar tensor"]
+
+
+def test_a_report_wraps_long_hints_under_their_check():
+    from gan_lib.book.exercises import Check, CheckReport
+
+    hint = "compute it from logits with softplus or binary_cross_entropy_with_logits, " * 3
+    text = str(CheckReport("exercise", [Check("exact for a confident D", False, hint.strip()), Check("short", True)]))
+    lines = text.splitlines()
+    assert all(len(line) <= 88 for line in lines)
+    assert lines[1].startswith("  [FAIL] exact for a confident D: compute")
+    assert lines[2].startswith(" " * 9) and not lines[2].startswith(" " * 10)  # under the check's name
+    assert lines[-2] == "  [ok] short" and lines[-1] == "  1 of 2 checks failed"

@@ -86,3 +86,21 @@ def test_plot_density_1d_draws_the_densities_the_discriminator_and_d_star():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match=r"\(N, 1\)"):
         viz.plot_density_1d(p_data, fake=torch.zeros(5, 2))
+
+
+def test_running_mean_is_the_trailing_mean_over_the_points_there_are():
+    assert viz.running_mean([1.0, 2.0, 3.0, 4.0, 10.0], 2) == [1.0, 1.5, 2.5, 3.5, 7.0]
+    assert viz.running_mean([1.0, 2.0, 6.0], 3) == [1.0, 1.5, 3.0]
+    assert viz.running_mean([4.0, 2.0], 1) == [4.0, 2.0]
+    with pytest.raises(ValueError, match="whole number of points"):
+        viz.running_mean([1.0], 0)
+
+
+def test_plot_history_draws_the_raw_curve_faintly_under_its_running_mean():
+    history = {"step": [5, 10, 15, 20], "d_loss": [1.0, 3.0, 1.0, 3.0], "g_loss": [0.5, 0.5, 0.5, 0.5]}
+    ax = viz.plot_history(history, keys=("d_loss",), smooth=2)
+    raw, mean = ax.get_lines()
+    assert list(raw.get_ydata()) == [1.0, 3.0, 1.0, 3.0] and raw.get_alpha() == 0.3
+    assert list(mean.get_ydata()) == [1.0, 2.0, 2.0, 2.0] and mean.get_color() == raw.get_color()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["d_loss, running mean"]
+    plt.close(ax.figure)

@@ -9,6 +9,8 @@ the internet fails here. For each page listed in _toc.yml it checks that:
 - MathJax rendered every equation: each `.math` element holds an <mjx-container>, MathJax
   reported no error (<mjx-merror>, or an undefined macro shown in red), and no raw TeX ($$, \\[, \\(, \\begin{...}) is left in the text;
 - the browser console shows no errors and no script threw;
+- every image of the article has alt text (not the file path docutils writes when there is none);
+- no code or output block scrolls sideways at the viewport's width (1280 px), collapsed solutions opened;
 - a notebook page offers its .ipynb for download, and the file is served;
 and it saves a full-page screenshot per page under the screenshots folder. Finally it runs one
 query in the book's search page. Exit status 1 on any problem.
@@ -80,6 +82,21 @@ async () => {
     const match = text.match(pattern);
     if (match) rawTex.push(text.slice(Math.max(0, match.index - 30), match.index + 50).replace(/\s+/g, ' '));
   }
+  // Every image of the article says what it shows (alt text; docutils writes the file's path when there is none).
+  const article = document.querySelector('main') || document.body;
+  const imagesWithoutAlt = Array.from(article.querySelectorAll('img'))
+    .filter(img => { const alt = (img.getAttribute('alt') || '').trim();
+                     return !alt || /\.(png|jpe?g|gif|svg|webp)$/i.test(alt); })
+    .map(img => (img.getAttribute('src') || '(no src)').slice(-80));
+  // No code or output block scrolls sideways: open every collapsed solution first, then measure each visible <pre>.
+  article.querySelectorAll('details').forEach(el => { el.open = true; });
+  article.querySelectorAll('.toggle-hidden').forEach(el => el.classList.remove('toggle-hidden'));
+  const sideways = Array.from(article.querySelectorAll('pre'))
+    .filter(pre => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => {
+      const longest = pre.textContent.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      return `${pre.scrollWidth} px in ${pre.clientWidth} px: ${longest.trim().slice(0, 70)}`;
+    });
   // sphinx-book-theme's download menu (not the launch buttons, which also end in .ipynb).
   const download = document.querySelector('.dropdown-download-buttons a[href$=".ipynb"]');
   let downloadStatus = null;
@@ -93,7 +110,7 @@ async () => {
   return {
     title: document.title, images: document.images.length, brokenImages,
     mathElements: mathElements.length, mathContainers: document.querySelectorAll('mjx-container').length,
-    mathjax, unrendered, mathErrors, rawTex,
+    mathjax, unrendered, mathErrors, rawTex, imagesWithoutAlt, sideways,
     download: download ? download.getAttribute('href') : null, downloadStatus,
   };
 }
@@ -179,6 +196,9 @@ def check_page(context, base_url: str, page_name: str, screenshots: Path, taken:
     problems += [f"equation not rendered by MathJax: {tex}" for tex in facts["unrendered"]]
     problems += [f"MathJax error: {message}" for message in facts["mathErrors"]]
     problems += [f"raw TeX left in the text: ...{snippet}..." for snippet in facts["rawTex"]]
+    problems += [f"image without alt text: {src}" for src in facts["imagesWithoutAlt"]]
+    problems += [f"a code or output block scrolls sideways at {VIEWPORT['width']} px ({block})"
+                 for block in facts["sideways"]]
     problems += [f"console error: {message}" for message in console_errors]
     problems += [f"request failed: {failure}" for failure in failed_requests]
     if page_name.startswith("notebooks/"):

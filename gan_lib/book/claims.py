@@ -25,11 +25,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 
 from .tables import format_table, markdown_table
 
 CLAIMS_LOG_VARIABLE = "GAN_BOOK_CLAIMS_LOG"
 CLAIMS_MODE_VARIABLE = "GAN_BOOK_CLAIMS"
+CLAIM_LINE_WIDTH = 88  # a longer printed claim is wrapped: the width of the book's code boxes
 
 
 class ClaimFailed(AssertionError):
@@ -84,7 +86,7 @@ def claim(text: str, value, *, at_least: float | None = None, at_most: float | N
                           f"{bounds}). If you changed a setting above, that is the experiment's answer; if not, "
                           f"please report it with your CPU or GPU model: the margin recorded in "
                           f"notebooks/results/claim_spread.md did not cover this machine.")
-    print(f"{text}: {holds}")
+    print(textwrap.fill(f"{text}: {holds}", CLAIM_LINE_WIDTH, subsequent_indent="    ", break_on_hyphens=False))
 
 
 def glue(name: str, value, display: bool = False) -> None:
@@ -120,6 +122,17 @@ class Table:
         self.caption = caption
         self.text = format_table(rows, columns, digits=digits, headers=headers)
         self.markdown = markdown_table(rows, columns, digits=digits, headers=headers)
+
+    @classmethod
+    def from_rows(cls, header, rows, caption: str | None = None) -> "Table":
+        """A table of `rows`, lists of cells (numbers, or text already formatted), under the column names
+        `header`."""
+        header = list(header)
+        for number, row in enumerate(rows, 1):
+            if len(row) != len(header):
+                raise ValueError(f"row {number} has {len(row)} cells for {len(header)} columns {header}: "
+                                 "give one cell per column")
+        return cls([dict(zip(header, row)) for row in rows], header, caption=caption)
 
     def __repr__(self) -> str:
         return f"{self.caption}\n{self.text}" if self.caption else self.text

@@ -22,6 +22,25 @@ def _cell(value, digits: int) -> str:
     return str(value)
 
 
+def _shows_a_number(value) -> bool:
+    """A number, a missing value (None, '-'), or a number already formatted as text ('0.52', '3.1e-04', 'inf',
+    '74.3%')."""
+    if is_number(value) or value is None or value == "-":
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value.removesuffix("%"))
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric_columns(rows: Sequence[dict], columns: Sequence[str]) -> list[bool]:
+    """Which columns hold only numbers: they are right-aligned."""
+    return [all(_shows_a_number(row.get(c)) for row in rows) for c in columns]
+
+
 def format_table(rows: Sequence[dict], columns: Sequence[str] | None = None, digits: int = 2,
                  headers: Mapping[str, str] | None = None) -> str:
     """A plain-text table of `rows`: one line per row, columns aligned, floats with `digits` decimals
@@ -32,7 +51,7 @@ def format_table(rows: Sequence[dict], columns: Sequence[str] | None = None, dig
     headers = dict(headers or {})
     cells = [[headers.get(c, c) for c in columns]] + [[_cell(row.get(c), digits) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
-    numeric = [all(is_number(row.get(c)) or row.get(c) is None for row in rows) for c in columns]
+    numeric = _numeric_columns(rows, columns)
     lines = []
     for line in cells:
         lines.append("  ".join(text.rjust(w) if right else text.ljust(w)
@@ -48,7 +67,7 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None, d
         raise ValueError("no rows to format")
     columns = list(columns or rows[0])
     headers = dict(headers or {})
-    numeric = [all(is_number(row.get(c)) or row.get(c) is None for row in rows) for c in columns]
+    numeric = _numeric_columns(rows, columns)
     escape = lambda text: text.replace("|", "\\|")  # noqa: E731 - a pipe would end the cell
     lines = ["| " + " | ".join(escape(headers.get(c, c)) for c in columns) + " |",
              "|" + "|".join("---:" if right else ":---" for right in numeric) + "|"]
