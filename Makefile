@@ -21,9 +21,11 @@ FIRST_KERNELS = $(shell $(PY) tools/second_kernels.py --first)
 SECOND_KERNELS = $(shell $(PY) tools/second_kernels.py)
 # Each stage of `make test` appends its seconds here; the file is printed at the end.
 STAGE_TIMES := $(BUILD)/test_stage_seconds.txt
-# $(call timed,TARGET[ VARIABLE=VALUE]): runs `make TARGET` and records how long it took.
-timed = start=$$(date +%s); $(MAKE) --no-print-directory $(1) && \
-        echo "$(firstword $(1)): $$(( $$(date +%s) - start )) s" >> $(STAGE_TIMES)
+# $(call timed,TARGET[ VARIABLE=VALUE]): runs `make TARGET` and records how long it took. The parentheses make
+# it one command whose status is the stage's, so that `$(call timed,a) && $(call timed,b)` stops at a failed a
+# (without them the `;` inside let b run, and the line's status was b's: a failed stage passed the test).
+timed = (start=$$(date +%s); $(MAKE) --no-print-directory $(1) && \
+        echo "$(firstword $(1)): $$(( $$(date +%s) - start )) s" >> $(STAGE_TIMES))
 # Set by `make test` to run the book build under SECOND_KERNELS and nbval under FIRST_KERNELS; empty for a
 # plain `make book` or `make notebooks` (the machine's default kernels and threads).
 BOOK_KERNELS ?=

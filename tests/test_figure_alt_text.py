@@ -45,9 +45,11 @@ def chapter_notebook() -> nbformat.NotebookNode:
     uncaptioned = nbformat.v4.new_code_cell("plt.show()", outputs=[png_output()])
     own_alt = nbformat.v4.new_code_cell("plt.show()", outputs=[png_output()],
                                         metadata={"mystnb": {"image": {"alt": "a red square, by hand"}}})
+    claims = nbformat.v4.new_code_cell("claim(...)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="ok\n")])
     return nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# Chapter one"),
         captioned,
+        claims,  # a code cell without images between a figure and its caption
         nbformat.v4.new_markdown_cell("**Figure 1.1.** A red square on $p_\\text{data}$. It is small."),
         uncaptioned,
         nbformat.v4.new_markdown_cell("Some text that is not a caption."),

@@ -6,7 +6,8 @@ is followed by its caption, a paragraph opening "**Figure N.k.**" (tests/test_bo
 requires it), whose first sentences say what the figure shows. This extension copies them into the
 alt text of each image the cell drew, without the TeX markup, so that the alt text and the caption
 never disagree and a translated page gets translated alt text. An image that already has alt text
-(a Markdown image, `mystnb: image: alt:` in the cell's metadata) keeps it; an image with no caption
+(a Markdown image, `mystnb: image: alt:` in the cell's metadata) keeps it; code cells without images
+between the figure and its caption (claims about the figure) are passed over; an image with no caption
 after it gets none, and tools/browser_check.py reports it.
 """
 from __future__ import annotations
@@ -42,23 +43,30 @@ def alt_text_from_caption(caption: str) -> str | None:
     return f"{label.group(1)}: {alt}"
 
 
+def is_code_cell(node) -> bool:
+    return isinstance(node, nodes.container) and "cell" in node.get("classes", [])
+
+
 def caption_after(node: nodes.Element) -> str | None:
-    """The text of the paragraph right after `node` when it is a figure caption."""
+    """The text of the paragraph after `node` when it is a figure caption. Code cells without images in
+    between (a cell of claims about the figure, say) are passed over, as in the chapters' own rule."""
     parent = node.parent
     if parent is None:
         return None
-    siblings = parent.children[parent.index(node) + 1:]
-    following = next((s for s in siblings if not isinstance(s, (nodes.target, nodes.comment))), None)
-    if isinstance(following, nodes.paragraph):
-        return alt_text_from_caption(following.astext())
+    for following in parent.children[parent.index(node) + 1:]:
+        if isinstance(following, (nodes.target, nodes.comment)):
+            continue
+        if is_code_cell(following) and not any(following.findall(nodes.image)):
+            continue
+        if isinstance(following, nodes.paragraph):
+            return alt_text_from_caption(following.astext())
+        return None
     return None
 
 
 def add_alt_text(app, doctree: nodes.document) -> None:
     """`doctree-read` handler: a code cell's images without alt text get their caption's first sentences."""
-    for cell in doctree.findall(nodes.container):
-        if "cell" not in cell.get("classes", []):
-            continue
+    for cell in doctree.findall(is_code_cell):
         images = [image for image in cell.findall(nodes.image) if not image.get("alt")]
         if not images:
             continue
