@@ -273,11 +273,11 @@ class Trainer:
             fake = _call(self.train_generator, z, fake_labels)
         with autocast(self.device, self.amp_dtype):
             if config.joint_d_batch:  # one pass over 2B images: larger matrices
-                both = torch.cat([real, fake.to(real.dtype)])
+                both_images = torch.cat([real, fake.to(real.dtype)])
                 both_labels = None
                 if real_labels is not None:
                     both_labels = torch.cat([real_labels, fake_labels])
-                both = _call(D, both, both_labels).float()
+                both = _call(D, both_images, both_labels).float()
                 real_logits, fake_logits = both.split([len(real), len(fake)])
             else:
                 real_logits = _call(D, real, real_labels).float()
