@@ -27,11 +27,10 @@ import math
 import os
 import textwrap
 
-from .tables import format_table, markdown_table
+from .tables import LINE_WIDTH, format_table, markdown_table
 
 CLAIMS_LOG_VARIABLE = "GAN_BOOK_CLAIMS_LOG"
 CLAIMS_MODE_VARIABLE = "GAN_BOOK_CLAIMS"
-CLAIM_LINE_WIDTH = 88  # a longer printed claim is wrapped: the width of the book's code boxes
 
 
 class ClaimFailed(AssertionError):
@@ -86,7 +85,7 @@ def claim(text: str, value, *, at_least: float | None = None, at_most: float | N
                           f"{bounds}). If you changed a setting above, that is the experiment's answer; if not, "
                           f"please report it with your CPU or GPU model: the margin recorded in "
                           f"notebooks/results/claim_spread.md did not cover this machine.")
-    print(textwrap.fill(f"{text}: {holds}", CLAIM_LINE_WIDTH, subsequent_indent="    ", break_on_hyphens=False))
+    print(textwrap.fill(f"{text}: {holds}", LINE_WIDTH, subsequent_indent="    ", break_on_hyphens=False))
 
 
 def glue(name: str, value, display: bool = False) -> None:

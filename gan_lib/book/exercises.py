@@ -25,9 +25,7 @@ from ..losses import bce_discriminator_loss, minimax_generator_loss, non_saturat
 from ..metrics.distances import frechet_distance
 from ..metrics.toy import mode_coverage
 from ..models import MLPDiscriminator, MLPGenerator
-
-
-REPORT_WIDTH = 88  # characters per line of a printed report
+from .tables import LINE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -47,14 +45,14 @@ class CheckReport:
         return bool(self.checks) and all(check.passed for check in self.checks)
 
     def __str__(self) -> str:
-        """One line per check (a failed one with its hint), wrapped at REPORT_WIDTH characters, the width
+        """One line per check (a failed one with its hint), wrapped at LINE_WIDTH characters, the width
         of the book's code boxes."""
         lines = [f"{self.exercise}:"]
         for check in self.checks:
             line = f"  [{'ok' if check.passed else 'FAIL'}] {check.name}"
             if not check.passed:
                 line += f": {check.hint}"
-            lines.append(textwrap.fill(line, REPORT_WIDTH, subsequent_indent=" " * 9, break_on_hyphens=False))
+            lines.append(textwrap.fill(line, LINE_WIDTH, subsequent_indent=" " * 9, break_on_hyphens=False))
         failed = sum(not check.passed for check in self.checks)
         lines.append("  all checks passed" if self.passed else f"  {failed} of {len(self.checks)} checks failed")
         return "\n".join(lines)

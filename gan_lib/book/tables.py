@@ -7,6 +7,8 @@ from typing import Mapping, Sequence
 
 from ..validation import is_number  # a bool is shown as True/False, not right-aligned
 
+LINE_WIDTH = 88  # characters: what the book's code boxes show at 1280 px (book/_static/layout.css)
+
 
 def _cell(value, digits: int) -> str:
     if isinstance(value, bool) or value is None:
@@ -75,4 +77,4 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None, d
     return "\n".join(lines)
 
 
-__all__ = ["format_table", "markdown_table"]
+__all__ = ["LINE_WIDTH", "format_table", "markdown_table"]
